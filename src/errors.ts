@@ -1,0 +1,33 @@
+/**
+ * One error hierarchy for everything kafka-wire reports. `code` is Kafka's error name
+ * (e.g. NOT_LEADER_OR_FOLLOWER) or a local one (RECORD_TOO_LARGE, TIMEOUT, PRODUCER_CLOSED,
+ * PROTOCOL, CONFIG); `retriable` says whether retrying the same operation may succeed.
+ */
+export class KafkaWireError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KafkaWireError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Malformed bytes on the wire: truncated frames, impossible lengths, bad CRCs, unknown magic. */
+export class ProtocolError extends KafkaWireError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('PROTOCOL', message, { retriable: false, ...options });
+    this.name = 'ProtocolError';
+  }
+}
+
+/** A configuration property has a wrong type, value or combination. Thrown by constructors. */
+export class ConfigError extends KafkaWireError {
+  readonly property: string;
+  constructor(property: string, message: string) {
+    super('CONFIG', `${property}: ${message}`, { retriable: false });
+    this.name = 'ConfigError';
+    this.property = property;
+  }
+}
