@@ -31,3 +31,33 @@ export class ConfigError extends KafkaWireError {
     this.property = property;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Network errors (src/network). Both are retriable: the request may succeed on a new connection.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A connection to a broker could not be set up, or it closed while requests were in flight
+ * (Kafka's NETWORK_EXCEPTION, retriable). `broker` names the endpoint, e.g. `1 (10.0.0.5:9092)`.
+ */
+export class NetworkError extends KafkaWireError {
+  readonly broker: string | undefined;
+  constructor(message: string, options: { cause?: unknown; broker?: string } = {}) {
+    super('NETWORK_EXCEPTION', message, { retriable: true, cause: options.cause });
+    this.name = 'NetworkError';
+    this.broker = options.broker;
+  }
+}
+
+/**
+ * A request got no response within request.timeout.ms (Kafka's REQUEST_TIMED_OUT, retriable).
+ * The connection it was sent on is closed as well, so the broker state can't be confused.
+ */
+export class RequestTimeoutError extends KafkaWireError {
+  readonly broker: string | undefined;
+  constructor(message: string, options: { cause?: unknown; broker?: string } = {}) {
+    super('REQUEST_TIMED_OUT', message, { retriable: true, cause: options.cause });
+    this.name = 'RequestTimeoutError';
+    this.broker = options.broker;
+  }
+}

@@ -172,8 +172,11 @@ export interface RecordBatchOptions {
   compression?: number;
   /** Sets the transactional bit (attributes bit 4). */
   transactional?: boolean;
-  /** LogAppendTime instead of CreateTime (brokers set it; producers write CreateTime). */
-  logAppendTime?: boolean;
+  /**
+   * Writes a LogAppendTime batch whose maxTimestamp is this time (brokers do this; producers
+   * write CreateTime). Readers then report it as every record's timestamp.
+   */
+  logAppendTime?: number;
   partitionLeaderEpoch?: number;
   baseOffset?: bigint;
 }
@@ -194,6 +197,7 @@ export class RecordBatchBuilder {
   private readonly attributes: number;
   private readonly partitionLeaderEpoch: number;
   private readonly baseOffset: bigint;
+  private readonly logAppendTime: number | undefined;
   private closedSize = -1;
 
   constructor(buffer: Uint8Array, options: RecordBatchOptions = {}) {
@@ -202,10 +206,11 @@ export class RecordBatchBuilder {
     this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     this.attributes =
       ((options.compression ?? 0) & ATTR_COMPRESSION_MASK) |
-      (options.logAppendTime ? ATTR_LOG_APPEND_TIME : 0) |
+      (options.logAppendTime !== undefined ? ATTR_LOG_APPEND_TIME : 0) |
       (options.transactional ? ATTR_TRANSACTIONAL : 0);
     this.partitionLeaderEpoch = options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH;
     this.baseOffset = options.baseOffset ?? 0n;
+    this.logAppendTime = options.logAppendTime;
   }
 
   get recordCount(): number {
@@ -290,7 +295,7 @@ export class RecordBatchBuilder {
     v.setInt16(OFFSET_ATTRIBUTES, this.attributes);
     v.setInt32(OFFSET_LAST_OFFSET_DELTA, this.count - 1);
     v.setBigInt64(OFFSET_BASE_TIMESTAMP, BigInt(this.baseTimestamp));
-    v.setBigInt64(OFFSET_MAX_TIMESTAMP, BigInt(this.count === 0 ? -1 : this.maxTimestamp));
+    v.setBigInt64(OFFSET_MAX_TIMESTAMP, BigInt(this.logAppendTime ?? (this.count === 0 ? -1 : this.maxTimestamp)));
     v.setBigInt64(OFFSET_PRODUCER_ID, NO_PRODUCER_ID);
     v.setInt16(OFFSET_PRODUCER_EPOCH, NO_PRODUCER_EPOCH);
     v.setInt32(OFFSET_BASE_SEQUENCE, NO_SEQUENCE);
@@ -454,7 +459,10 @@ export async function readRecordBatches(data: Uint8Array, decompress?: Decompres
     if (recordCount < 0 || recordCount > section.length) {
       throw new ProtocolError(`RecordBatch at byte ${pos} claims ${recordCount} records in ${section.length} bytes`);
     }
-    const records = readRecords(section, recordCount, baseOffset, baseTimestamp);
+    const maxTimestamp = v.getBigInt64(OFFSET_MAX_TIMESTAMP);
+    // LogAppendTime: the broker's time (maxTimestamp) is every record's timestamp, as Java reads it.
+    const logAppendTime = attributes & ATTR_LOG_APPEND_TIME ? maxTimestamp : null;
+    const records = readRecords(section, recordCount, baseOffset, baseTimestamp, logAppendTime);
     batches.push({
       baseOffset,
       partitionLeaderEpoch: v.getInt32(OFFSET_LEADER_EPOCH),
@@ -467,7 +475,7 @@ export async function readRecordBatches(data: Uint8Array, decompress?: Decompres
       isControl: (attributes & ATTR_CONTROL) !== 0,
       lastOffsetDelta: v.getInt32(OFFSET_LAST_OFFSET_DELTA),
       baseTimestamp,
-      maxTimestamp: v.getBigInt64(OFFSET_MAX_TIMESTAMP),
+      maxTimestamp,
       producerId: v.getBigInt64(OFFSET_PRODUCER_ID),
       producerEpoch: v.getInt16(OFFSET_PRODUCER_EPOCH),
       baseSequence: v.getInt32(OFFSET_BASE_SEQUENCE),
@@ -523,7 +531,7 @@ class RecordCursor {
   }
 }
 
-function readRecords(section: Uint8Array, count: number, baseOffset: bigint, baseTimestamp: bigint): DecodedRecord[] {
+function readRecords(section: Uint8Array, count: number, baseOffset: bigint, baseTimestamp: bigint, logAppendTime: bigint | null): DecodedRecord[] {
   const cur = new RecordCursor(section);
   const records: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
@@ -544,7 +552,7 @@ function readRecords(section: Uint8Array, count: number, baseOffset: bigint, bas
       headers.push([textDecoder.decode(hk), cur.data('header value')]);
     }
     if (cur.pos - start !== length) throw new ProtocolError(`record ${i} declared ${length} bytes but used ${cur.pos - start}`);
-    records.push({ offset: baseOffset + BigInt(offsetDelta), timestamp: baseTimestamp + timestampDelta, key, value, headers });
+    records.push({ offset: baseOffset + BigInt(offsetDelta), timestamp: logAppendTime ?? baseTimestamp + timestampDelta, key, value, headers });
   }
   if (cur.pos !== section.length) throw new ProtocolError(`records section has ${section.length - cur.pos} trailing bytes`);
   return records;

@@ -1,0 +1,21 @@
+/**
+ * The network layer: transports, framing, one connection per broker, the connection pool.
+ * Runtime-neutral: the Node transport lives in './node-transport.js' (imports node:net) and is
+ * imported directly by whoever wires the producer.
+ */
+export type { Clock, TimerHandle } from './clock.js';
+export { systemClock } from './clock.js';
+export type { Socketish, Transport, TransportConnectOptions } from './transport.js';
+export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  FrameDecoder,
+  MIN_REQUEST_FRAME_BYTES,
+  REQUEST_API_KEY_OFFSET,
+  REQUEST_API_VERSION_OFFSET,
+  REQUEST_CORRELATION_ID_OFFSET,
+  SIZE_PREFIX_BYTES,
+} from './framing.js';
+export { ExponentialBackoff } from './backoff.js';
+export { formatHostPort, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
+export { BrokerConnection, type BrokerConnectionOptions, type RequestFrame, type RequestOptions } from './connection.js';
+export { ConnectionPool, type ConnectionPoolOptions, type ConnectionState } from './connection-pool.js';

@@ -1,0 +1,125 @@
+/**
+ * The Node.js Transport: plain TCP through `node:net`. This is the only file in kafka-wire that
+ * imports `node:net`; everything else talks to the {@link Transport} interface.
+ */
+import * as net from 'node:net';
+import { NetworkError } from '../errors.js';
+import { formatHostPort } from './address.js';
+import type { Socketish, Transport, TransportConnectOptions } from './transport.js';
+
+export interface NodeTransportOptions {
+  /** Initial delay before TCP keep-alive probes, ms (0 = the OS default). Keep-alive is always on. */
+  readonly keepAliveInitialDelayMs?: number;
+}
+
+export class NodeTransport implements Transport {
+  readonly #keepAliveInitialDelayMs: number;
+
+  constructor(options: NodeTransportOptions = {}) {
+    this.#keepAliveInitialDelayMs = options.keepAliveInitialDelayMs ?? 0;
+  }
+
+  connect(host: string, port: number, options: TransportConnectOptions): Promise<Socketish> {
+    const endpoint = formatHostPort(host, port);
+    return new Promise<Socketish>((resolve, reject) => {
+      const signal = options.signal;
+      if (signal?.aborted) {
+        reject(new NetworkError(`Connection to ${endpoint} aborted`, { broker: endpoint }));
+        return;
+      }
+      const socket = net.connect({
+        host,
+        port,
+        noDelay: true, // Kafka requests are whole frames written at once: never wait for Nagle
+        keepAlive: true, // as Java's client (SO_KEEPALIVE)
+        keepAliveInitialDelay: this.#keepAliveInitialDelayMs,
+      });
+      let settled = false;
+      const fail = (error: NetworkError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+        reject(error);
+      };
+      // socket.connection.setup.timeout.ms: a plain timer, cleared as soon as we know.
+      const timer = setTimeout(
+        () => fail(new NetworkError(`Connection setup to ${endpoint} timed out after ${options.timeoutMs} ms`, { broker: endpoint })),
+        options.timeoutMs,
+      );
+      const onAbort = (): void => fail(new NetworkError(`Connection to ${endpoint} aborted`, { broker: endpoint }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const onError = (error: Error): void =>
+        fail(new NetworkError(`Connection to ${endpoint} failed: ${error.message}`, { cause: error, broker: endpoint }));
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        socket.removeListener('error', onError);
+        socket.setNoDelay(true);
+        resolve(new NodeSocket(socket));
+      });
+    });
+  }
+}
+
+/** Adapts a connected `net.Socket` to {@link Socketish}. */
+class NodeSocket implements Socketish {
+  readonly #socket: net.Socket;
+  #error: Error | undefined;
+  #closed = false;
+  #onClose: ((error?: Error) => void) | undefined;
+  #onData: ((chunk: Uint8Array) => void) | undefined;
+  #onDrain: (() => void) | undefined;
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    // Always listen for 'error' (an unhandled one would crash the process); report it on close.
+    socket.on('error', (error) => {
+      this.#error ??= error;
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+      this.#onClose?.(this.#error);
+    });
+    socket.on('drain', () => this.#onDrain?.());
+  }
+
+  write(chunk: Uint8Array, onFlushed?: (error?: Error | null) => void): boolean {
+    return this.#socket.write(chunk, onFlushed);
+  }
+
+  onData(cb: (chunk: Uint8Array) => void): void {
+    // Node allocates a fresh Buffer for every read, so handing it over needs no copy.
+    // The 'data' listener is attached on first use: until then the socket stays paused and
+    // buffers, so nothing is lost between connect and the reader's arrival.
+    const first = this.#onData === undefined;
+    this.#onData = cb;
+    // Chunks are re-viewed as plain Uint8Arrays (no copy) so the core never sees Buffer's
+    // differing semantics (Buffer#slice is a view, Uint8Array#slice a copy).
+    if (first) {
+      this.#socket.on('data', (chunk: Buffer) => this.#onData?.(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    }
+  }
+
+  onClose(cb: (error?: Error) => void): void {
+    this.#onClose = cb;
+    if (this.#closed) queueMicrotask(() => cb(this.#error));
+  }
+
+  onDrain(cb: () => void): void {
+    this.#onDrain = cb;
+  }
+
+  close(): void {
+    // end() then destroy once everything queued is written.
+    this.#socket.destroySoon();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}

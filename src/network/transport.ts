@@ -1,0 +1,48 @@
+/**
+ * The seam between kafka-wire and a runtime's sockets. Everything above this file deals in
+ * bytes and callbacks; a Transport (Node's `net`, TLS, Bun, Deno, an in-memory fake in tests)
+ * only has to open a byte stream to host:port.
+ *
+ * Contract for implementations:
+ * - `connect` resolves once the stream is established (TCP handshake, and TLS handshake for a
+ *   TLS transport) and rejects with a retriable error (NetworkError) on failure, when
+ *   `timeoutMs` (socket.connection.setup.timeout.ms) elapses first, or when `signal` aborts.
+ * - Chunks passed to the `onData` callback are handed over: the transport never reuses or
+ *   mutates them afterwards, so the reader may keep views into them without copying.
+ * - `onClose` fires exactly once, after the stream is closed for any reason (peer closed,
+ *   error, local `close()`/`destroy()`), with the error if there was one. Registering it after
+ *   the stream already closed fires it right away (asynchronously is fine).
+ * - Each callback setter holds one callback; setting it again replaces the previous one.
+ */
+export interface Transport {
+  connect(host: string, port: number, options: TransportConnectOptions): Promise<Socketish>;
+}
+
+export interface TransportConnectOptions {
+  /** Give up (and reject) if the connection is not established within this many ms. */
+  readonly timeoutMs: number;
+  /** Aborting it gives up the attempt: the transport closes what it opened and rejects. */
+  readonly signal?: AbortSignal;
+}
+
+/** An established, duplex byte stream. */
+export interface Socketish {
+  /**
+   * Queue `chunk` for sending, as one write. The caller must not modify `chunk` afterwards.
+   * Returns false when the runtime's send buffer is above its high-water mark: the bytes are
+   * still queued, but the caller should hold further writes until `onDrain` fires.
+   * `onFlushed`, if given, is called once the bytes were handed to the OS (or with an error
+   * if they never will be, e.g. the stream was destroyed first).
+   */
+  write(chunk: Uint8Array, onFlushed?: (error?: Error | null) => void): boolean;
+  /** Incoming bytes, in order, in arbitrary chunk sizes. */
+  onData(cb: (chunk: Uint8Array) => void): void;
+  /** The stream closed (once); `error` is set when it closed because of a failure. */
+  onClose(cb: (error?: Error) => void): void;
+  /** The send buffer drained below its high-water mark after `write` returned false. */
+  onDrain(cb: () => void): void;
+  /** Graceful close: flush what is queued, then close. */
+  close(): void;
+  /** Immediate close: drop what is queued. */
+  destroy(): void;
+}
