@@ -1,0 +1,83 @@
+/**
+ * API keys and the version ranges kafka-wire speaks for each API it uses. The sender negotiates
+ * the highest version both sides support from the broker's ApiVersions response.
+ */
+
+/** The API keys kafka-wire sends. */
+export const ApiKey = {
+  Produce: 0,
+  Metadata: 3,
+  ApiVersions: 18,
+  InitProducerId: 22,
+} as const;
+
+export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
+
+export interface VersionRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Versions kafka-wire speaks per API.
+ * - Produce starts at v3 (RecordBatch v2 / transactional id): Kafka 4.x still advertises
+ *   Produce v0-v2 in ApiVersions (KAFKA-18659) but rejects them, so never pick below v3.
+ *   v13 names topics by id (KIP-516): a caller that does not know a topic's id must cap
+ *   Produce at PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES.
+ * - Metadata from v0: librdkafka's mock cluster speaks only v0-v2.
+ * - ApiVersions up to v4: v5 (Kafka 4.4) only adds the cluster/node id the client expects,
+ *   which kafka-wire does not track.
+ * - InitProducerId up to v5: v6 only adds two-phase-commit fields (KIP-939) a producer without
+ *   2PC leaves at their defaults.
+ */
+export const SUPPORTED_VERSIONS: Readonly<Record<ApiKey, VersionRange>> = {
+  [ApiKey.Produce]: { min: 3, max: 13 },
+  [ApiKey.Metadata]: { min: 0, max: 13 },
+  [ApiKey.ApiVersions]: { min: 0, max: 4 },
+  [ApiKey.InitProducerId]: { min: 0, max: 5 },
+};
+
+/** The last Produce version that names topics (v13 uses topic ids instead). */
+export const PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES = 12;
+
+/**
+ * The highest version both kafka-wire and a broker advertising [brokerMin, brokerMax] support,
+ * or null when the ranges do not overlap.
+ */
+export function pickVersion(apiKey: ApiKey, brokerMin: number, brokerMax: number, ourMax?: number): number | null {
+  const ours = SUPPORTED_VERSIONS[apiKey];
+  const hi = Math.min(ours.max, brokerMax, ourMax ?? Infinity);
+  const lo = Math.max(ours.min, brokerMin);
+  return hi >= lo ? hi : null;
+}
+
+/** Every Kafka API key's name (for logs and errors). */
+const API_NAMES: readonly string[] = [
+  'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'LeaderAndIsr', 'StopReplica', 'UpdateMetadata',
+  'ControlledShutdown', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
+  'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions',
+  'CreateTopics', 'DeleteTopics', 'DeleteRecords', 'InitProducerId', 'OffsetForLeaderEpoch',
+  'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit',
+  'DescribeAcls', 'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs',
+  'AlterReplicaLogDirs', 'DescribeLogDirs', 'SaslAuthenticate', 'CreatePartitions',
+  'CreateDelegationToken', 'RenewDelegationToken', 'ExpireDelegationToken',
+  'DescribeDelegationToken', 'DeleteGroups', 'ElectLeaders', 'IncrementalAlterConfigs',
+  'AlterPartitionReassignments', 'ListPartitionReassignments', 'OffsetDelete',
+  'DescribeClientQuotas', 'AlterClientQuotas', 'DescribeUserScramCredentials',
+  'AlterUserScramCredentials', 'Vote', 'BeginQuorumEpoch', 'EndQuorumEpoch', 'DescribeQuorum',
+  'AlterPartition', 'UpdateFeatures', 'Envelope', 'FetchSnapshot', 'DescribeCluster',
+  'DescribeProducers', 'BrokerRegistration', 'BrokerHeartbeat', 'UnregisterBroker',
+  'DescribeTransactions', 'ListTransactions', 'AllocateProducerIds', 'ConsumerGroupHeartbeat',
+  'ConsumerGroupDescribe', 'ControllerRegistration', 'GetTelemetrySubscriptions', 'PushTelemetry',
+  'AssignReplicasToDirs', 'ListConfigResources', 'DescribeTopicPartitions', 'ShareGroupHeartbeat',
+  'ShareGroupDescribe', 'ShareFetch', 'ShareAcknowledge', 'AddRaftVoter', 'RemoveRaftVoter',
+  'UpdateRaftVoter', 'InitializeShareGroupState', 'ReadShareGroupState', 'WriteShareGroupState',
+  'DeleteShareGroupState', 'ReadShareGroupStateSummary', 'StreamsGroupHeartbeat',
+  'StreamsGroupDescribe', 'DescribeShareGroupOffsets', 'AlterShareGroupOffsets',
+  'DeleteShareGroupOffsets',
+];
+
+/** The name of an API key, e.g. apiName(0) === 'Produce'; unknown keys give 'Api<key>'. */
+export function apiName(apiKey: number): string {
+  return API_NAMES[apiKey] ?? `Api${apiKey}`;
+}

@@ -1,0 +1,412 @@
+/**
+ * Message descriptions for the APIs kafka-wire speaks, transcribed as data from Kafka's message
+ * definitions (clients/src/main/resources/common/message/*.json, kafka-clients 3.9 .. 4.x).
+ * Only the facts are taken: field names (camelCase, as the generated JsonConverter writes them),
+ * types, versions, nullable/tagged/flexible versions, defaults and ignorability.
+ *
+ * Version notes (from the definitions' comments):
+ * - Produce: v3 adds transactionalId; v9 is the first flexible version; v10 adds the tagged
+ *   currentLeader/nodeEndpoints to the response (KIP-951); v11 TRANSACTION_ABORTABLE (KIP-890);
+ *   v12 is the same as v11 (transactions v2); v13 replaces topic names with topic ids (KIP-516).
+ *   Kafka 4.x removed v0-v2 (it still lists them in ApiVersions, KAFKA-18659).
+ * - Metadata: v9 first flexible; v10 topicId; v11 drops cluster authorized operations; v12
+ *   nullable topic names (lookup by id); v13 top-level error code.
+ * - InitProducerId: v2 first flexible; v3 producerId/epoch; v4 PRODUCER_FENCED; v5
+ *   TRANSACTION_ABORTABLE; v6 two-phase commit (KIP-939).
+ * - ApiVersions: v3 first flexible (client software name/version, tagged feature fields);
+ *   v4 allows SupportedFeatures.MinVersion 0 (KAFKA-17011); v5 (Kafka 4.4) adds the client's
+ *   idea of the cluster id and node id to the request. Responses always use header v0.
+ */
+import type { FieldDef, MessageDef } from './schema.js';
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+export const RequestHeaderDef: MessageDef = {
+  name: 'RequestHeader',
+  type: 'header',
+  validVersions: '0-2',
+  flexibleVersions: '2+',
+  fields: [
+    { name: 'requestApiKey', type: 'int16', versions: '0+' },
+    { name: 'requestApiVersion', type: 'int16', versions: '0+' },
+    { name: 'correlationId', type: 'int32', versions: '0+' },
+    // Always a classic int16-length string, even in the flexible header, so that any broker can
+    // read the header of an ApiVersions request of a version it does not know.
+    {
+      name: 'clientId',
+      type: 'string',
+      versions: '1+',
+      nullableVersions: '1+',
+      ignorable: true,
+      flexibleVersions: 'none',
+    },
+  ],
+};
+
+export const ResponseHeaderDef: MessageDef = {
+  name: 'ResponseHeader',
+  type: 'header',
+  validVersions: '0-1',
+  flexibleVersions: '1+',
+  fields: [{ name: 'correlationId', type: 'int32', versions: '0+' }],
+};
+
+// ---------------------------------------------------------------------------------------------
+// ApiVersions (key 18)
+
+export const ApiVersionsRequestDef: MessageDef = {
+  name: 'ApiVersionsRequest',
+  apiKey: 18,
+  type: 'request',
+  validVersions: '0-5',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'clientSoftwareName', type: 'string', versions: '3+', ignorable: true },
+    { name: 'clientSoftwareVersion', type: 'string', versions: '3+', ignorable: true },
+    // v5 (Kafka 4.4): the cluster and node the client believes it is talking to.
+    {
+      name: 'clusterId',
+      type: 'string',
+      versions: '5+',
+      nullableVersions: '5+',
+      default: 'null',
+      ignorable: true,
+    },
+    { name: 'nodeId', type: 'int32', versions: '5+', default: '-1', ignorable: true },
+  ],
+};
+
+export const ApiVersionsResponseDef: MessageDef = {
+  name: 'ApiVersionsResponse',
+  apiKey: 18,
+  type: 'response',
+  validVersions: '0-5',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'errorCode', type: 'int16', versions: '0+' },
+    {
+      name: 'apiKeys',
+      type: '[]ApiVersion',
+      versions: '0+',
+      fields: [
+        { name: 'apiKey', type: 'int16', versions: '0+' },
+        { name: 'minVersion', type: 'int16', versions: '0+' },
+        { name: 'maxVersion', type: 'int16', versions: '0+' },
+      ],
+    },
+    { name: 'throttleTimeMs', type: 'int32', versions: '1+', ignorable: true },
+    {
+      name: 'supportedFeatures',
+      type: '[]SupportedFeatureKey',
+      versions: '3+',
+      taggedVersions: '3+',
+      tag: 0,
+      ignorable: true,
+      fields: [
+        { name: 'name', type: 'string', versions: '3+' },
+        { name: 'minVersion', type: 'int16', versions: '3+' },
+        { name: 'maxVersion', type: 'int16', versions: '3+' },
+      ],
+    },
+    {
+      name: 'finalizedFeaturesEpoch',
+      type: 'int64',
+      versions: '3+',
+      taggedVersions: '3+',
+      tag: 1,
+      default: '-1',
+      ignorable: true,
+    },
+    {
+      name: 'finalizedFeatures',
+      type: '[]FinalizedFeatureKey',
+      versions: '3+',
+      taggedVersions: '3+',
+      tag: 2,
+      ignorable: true,
+      fields: [
+        { name: 'name', type: 'string', versions: '3+' },
+        { name: 'maxVersionLevel', type: 'int16', versions: '3+' },
+        { name: 'minVersionLevel', type: 'int16', versions: '3+' },
+      ],
+    },
+    {
+      name: 'zkMigrationReady',
+      type: 'bool',
+      versions: '3+',
+      taggedVersions: '3+',
+      tag: 3,
+      default: 'false',
+      ignorable: true,
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// Metadata (key 3)
+
+export const MetadataRequestDef: MessageDef = {
+  name: 'MetadataRequest',
+  apiKey: 3,
+  type: 'request',
+  validVersions: '0-13',
+  flexibleVersions: '9+',
+  fields: [
+    // v0: an empty array means all topics; v1+: null means all topics, empty means none.
+    {
+      name: 'topics',
+      type: '[]MetadataRequestTopic',
+      versions: '0+',
+      nullableVersions: '1+',
+      fields: [
+        { name: 'topicId', type: 'uuid', versions: '10+', ignorable: true },
+        { name: 'name', type: 'string', versions: '0+', nullableVersions: '10+' },
+      ],
+    },
+    { name: 'allowAutoTopicCreation', type: 'bool', versions: '4+', default: 'true', ignorable: false },
+    { name: 'includeClusterAuthorizedOperations', type: 'bool', versions: '8-10' },
+    { name: 'includeTopicAuthorizedOperations', type: 'bool', versions: '8+' },
+  ],
+};
+
+export const MetadataResponseDef: MessageDef = {
+  name: 'MetadataResponse',
+  apiKey: 3,
+  type: 'response',
+  validVersions: '0-13',
+  flexibleVersions: '9+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '3+', ignorable: true },
+    {
+      name: 'brokers',
+      type: '[]MetadataResponseBroker',
+      versions: '0+',
+      fields: [
+        { name: 'nodeId', type: 'int32', versions: '0+' },
+        { name: 'host', type: 'string', versions: '0+' },
+        { name: 'port', type: 'int32', versions: '0+' },
+        {
+          name: 'rack',
+          type: 'string',
+          versions: '1+',
+          nullableVersions: '1+',
+          ignorable: true,
+          default: 'null',
+        },
+      ],
+    },
+    {
+      name: 'clusterId',
+      type: 'string',
+      versions: '2+',
+      nullableVersions: '2+',
+      ignorable: true,
+      default: 'null',
+    },
+    { name: 'controllerId', type: 'int32', versions: '1+', default: '-1', ignorable: true },
+    {
+      name: 'topics',
+      type: '[]MetadataResponseTopic',
+      versions: '0+',
+      fields: [
+        { name: 'errorCode', type: 'int16', versions: '0+' },
+        { name: 'name', type: 'string', versions: '0+', nullableVersions: '12+' },
+        { name: 'topicId', type: 'uuid', versions: '10+', ignorable: true },
+        { name: 'isInternal', type: 'bool', versions: '1+', default: 'false', ignorable: true },
+        {
+          name: 'partitions',
+          type: '[]MetadataResponsePartition',
+          versions: '0+',
+          fields: [
+            { name: 'errorCode', type: 'int16', versions: '0+' },
+            { name: 'partitionIndex', type: 'int32', versions: '0+' },
+            { name: 'leaderId', type: 'int32', versions: '0+' },
+            { name: 'leaderEpoch', type: 'int32', versions: '7+', default: '-1', ignorable: true },
+            { name: 'replicaNodes', type: '[]int32', versions: '0+' },
+            { name: 'isrNodes', type: '[]int32', versions: '0+' },
+            { name: 'offlineReplicas', type: '[]int32', versions: '5+', ignorable: true },
+          ],
+        },
+        {
+          name: 'topicAuthorizedOperations',
+          type: 'int32',
+          versions: '8+',
+          default: '-2147483648',
+        },
+      ],
+    },
+    {
+      name: 'clusterAuthorizedOperations',
+      type: 'int32',
+      versions: '8-10',
+      default: '-2147483648',
+    },
+    { name: 'errorCode', type: 'int16', versions: '13+', ignorable: true },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// InitProducerId (key 22)
+
+export const InitProducerIdRequestDef: MessageDef = {
+  name: 'InitProducerIdRequest',
+  apiKey: 22,
+  type: 'request',
+  validVersions: '0-6',
+  flexibleVersions: '2+',
+  fields: [
+    { name: 'transactionalId', type: 'string', versions: '0+', nullableVersions: '0+' },
+    { name: 'transactionTimeoutMs', type: 'int32', versions: '0+' },
+    { name: 'producerId', type: 'int64', versions: '3+', default: '-1' },
+    { name: 'producerEpoch', type: 'int16', versions: '3+', default: '-1' },
+    { name: 'enable2Pc', type: 'bool', versions: '6+', default: 'false' },
+    { name: 'keepPreparedTxn', type: 'bool', versions: '6+', default: 'false' },
+  ],
+};
+
+export const InitProducerIdResponseDef: MessageDef = {
+  name: 'InitProducerIdResponse',
+  apiKey: 22,
+  type: 'response',
+  validVersions: '0-6',
+  flexibleVersions: '2+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '0+', ignorable: true },
+    { name: 'errorCode', type: 'int16', versions: '0+' },
+    { name: 'producerId', type: 'int64', versions: '0+', default: '-1' },
+    { name: 'producerEpoch', type: 'int16', versions: '0+' },
+    { name: 'ongoingTxnProducerId', type: 'int64', versions: '6+', default: '-1', ignorable: true },
+    { name: 'ongoingTxnProducerEpoch', type: 'int16', versions: '6+', default: '-1', ignorable: true },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// Produce (key 0)
+
+const producePartitionData: FieldDef = {
+  name: 'partitionData',
+  type: '[]PartitionProduceData',
+  versions: '0+',
+  fields: [
+    { name: 'index', type: 'int32', versions: '0+' },
+    { name: 'records', type: 'records', versions: '0+', nullableVersions: '0+' },
+  ],
+};
+
+export const ProduceRequestDef: MessageDef = {
+  name: 'ProduceRequest',
+  apiKey: 0,
+  type: 'request',
+  validVersions: '0-13',
+  flexibleVersions: '9+',
+  fields: [
+    {
+      name: 'transactionalId',
+      type: 'string',
+      versions: '3+',
+      nullableVersions: '3+',
+      default: 'null',
+    },
+    { name: 'acks', type: 'int16', versions: '0+' },
+    { name: 'timeoutMs', type: 'int32', versions: '0+' },
+    {
+      name: 'topicData',
+      type: '[]TopicProduceData',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0-12', ignorable: true },
+        { name: 'topicId', type: 'uuid', versions: '13+', ignorable: true },
+        producePartitionData,
+      ],
+    },
+  ],
+};
+
+export const ProduceResponseDef: MessageDef = {
+  name: 'ProduceResponse',
+  apiKey: 0,
+  type: 'response',
+  validVersions: '0-13',
+  flexibleVersions: '9+',
+  fields: [
+    {
+      name: 'responses',
+      type: '[]TopicProduceResponse',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0-12', ignorable: true },
+        { name: 'topicId', type: 'uuid', versions: '13+', ignorable: true },
+        {
+          name: 'partitionResponses',
+          type: '[]PartitionProduceResponse',
+          versions: '0+',
+          fields: [
+            { name: 'index', type: 'int32', versions: '0+' },
+            { name: 'errorCode', type: 'int16', versions: '0+' },
+            { name: 'baseOffset', type: 'int64', versions: '0+' },
+            { name: 'logAppendTimeMs', type: 'int64', versions: '2+', default: '-1', ignorable: true },
+            { name: 'logStartOffset', type: 'int64', versions: '5+', default: '-1', ignorable: true },
+            {
+              name: 'recordErrors',
+              type: '[]BatchIndexAndErrorMessage',
+              versions: '8+',
+              ignorable: true,
+              fields: [
+                { name: 'batchIndex', type: 'int32', versions: '8+' },
+                {
+                  name: 'batchIndexErrorMessage',
+                  type: 'string',
+                  versions: '8+',
+                  nullableVersions: '8+',
+                  default: 'null',
+                },
+              ],
+            },
+            {
+              name: 'errorMessage',
+              type: 'string',
+              versions: '8+',
+              nullableVersions: '8+',
+              default: 'null',
+              ignorable: true,
+            },
+            {
+              name: 'currentLeader',
+              type: 'LeaderIdAndEpoch',
+              versions: '10+',
+              taggedVersions: '10+',
+              tag: 0,
+              fields: [
+                { name: 'leaderId', type: 'int32', versions: '10+', default: '-1' },
+                { name: 'leaderEpoch', type: 'int32', versions: '10+', default: '-1' },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+    { name: 'throttleTimeMs', type: 'int32', versions: '1+', ignorable: true, default: '0' },
+    {
+      name: 'nodeEndpoints',
+      type: '[]NodeEndpoint',
+      versions: '10+',
+      taggedVersions: '10+',
+      tag: 0,
+      fields: [
+        { name: 'nodeId', type: 'int32', versions: '10+' },
+        { name: 'host', type: 'string', versions: '10+' },
+        { name: 'port', type: 'int32', versions: '10+' },
+        { name: 'rack', type: 'string', versions: '10+', nullableVersions: '10+', default: 'null' },
+      ],
+    },
+  ],
+};
+
+/** Request and response descriptions by API key. */
+export const MESSAGE_DEFS: Readonly<Record<number, { request: MessageDef; response: MessageDef }>> = {
+  0: { request: ProduceRequestDef, response: ProduceResponseDef },
+  3: { request: MetadataRequestDef, response: MetadataResponseDef },
+  18: { request: ApiVersionsRequestDef, response: ApiVersionsResponseDef },
+  22: { request: InitProducerIdRequestDef, response: InitProducerIdResponseDef },
+};

@@ -1,0 +1,413 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaWireError, ProtocolError } from '../../src/errors.js';
+import { ApiKey, SUPPORTED_VERSIONS, apiName, pickVersion } from '../../src/protocol/api-keys.js';
+import {
+  ApiVersionsRequestDef,
+  ApiVersionsResponseDef,
+  InitProducerIdRequestDef,
+  MESSAGE_DEFS,
+  MetadataRequestDef,
+  ProduceRequestDef,
+  ProduceResponseDef,
+  RequestHeaderDef,
+  ResponseHeaderDef,
+  apiVersionsRetryVersion,
+  decodeApiVersionsResponse,
+  decodeMessage,
+  decodeRequest,
+  decodeResponse,
+  encodeMessage,
+  encodeProduceRequest,
+  encodeRequest,
+  encodeResponse,
+  peekCorrelationId,
+  requestHeaderVersion,
+  responseHeaderVersion,
+  sizeOfProduceRequest,
+  uuidFromString,
+  uuidToString,
+  writeRequestHeader,
+  type FastProduceRequest,
+  type ProduceRequest,
+} from '../../src/protocol/messages/index.js';
+import { Writer } from '../../src/protocol/writer.js';
+import { Rand, assertSubset, randomMessage, versionsOf } from './messages-arbitrary.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+describe('headers', () => {
+  it('selects header versions like Java', () => {
+    expect(requestHeaderVersion(0, 8)).toBe(1);
+    expect(requestHeaderVersion(0, 9)).toBe(2);
+    expect(requestHeaderVersion(3, 9)).toBe(2);
+    expect(requestHeaderVersion(22, 2)).toBe(2);
+    expect(requestHeaderVersion(18, 3)).toBe(2);
+    expect(responseHeaderVersion(0, 9)).toBe(1);
+    expect(responseHeaderVersion(0, 8)).toBe(0);
+    expect(responseHeaderVersion(18, 3)).toBe(0);
+    expect(responseHeaderVersion(18, 4)).toBe(0);
+    expect(responseHeaderVersion(3, 13)).toBe(1);
+  });
+
+  it('writes request header v1/v2 with a classic client id string, same as the description', () => {
+    for (const hv of [1, 2]) {
+      for (const clientId of ['c', null, '', 'é日本']) {
+        const w = new Writer();
+        writeRequestHeader(w, 3, 12, hv, { correlationId: 0x01020304, clientId });
+        const generic = encodeMessage(RequestHeaderDef, hv, {
+          requestApiKey: 3,
+          requestApiVersion: 12,
+          correlationId: 0x01020304,
+          clientId,
+        });
+        expect(hex(w.finish())).toBe(hex(generic));
+      }
+    }
+    const w = new Writer();
+    writeRequestHeader(w, 0, 9, 2, { correlationId: 7, clientId: 'c' });
+    expect(hex(w.finish())).toBe('00000009' + '00000007' + '000163' + '00');
+  });
+
+  it('header v0 has no client id; response header v1 has tagged fields', () => {
+    expect(hex(encodeMessage(RequestHeaderDef, 0, { requestApiKey: 7, requestApiVersion: 0, correlationId: 1 }))).toBe(
+      '0007000000000001',
+    );
+    expect(hex(encodeMessage(ResponseHeaderDef, 0, { correlationId: 5 }))).toBe('00000005');
+    expect(hex(encodeMessage(ResponseHeaderDef, 1, { correlationId: 5 }))).toBe('0000000500');
+  });
+});
+
+describe('Produce request', () => {
+  const body: ProduceRequest = {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 30000,
+    topicData: [{ name: 't', partitionData: [{ index: 0, records: unhex('aabbcc') }] }],
+  };
+
+  it('v3 (classic) matches hand-computed bytes', () => {
+    const bytes = encodeRequest(ApiKey.Produce, 3, { correlationId: 7, clientId: 'c' }, body);
+    expect(hex(bytes)).toBe(
+      '0000 0003 00000007 000163'.replace(/ /g, '') +
+        'ffff' + 'ffff' + '00007530' + '00000001' + '000174' + '00000001' + '00000000' + '00000003aabbcc',
+    );
+  });
+
+  it('v9 (flexible) matches hand-computed bytes', () => {
+    const bytes = encodeRequest(ApiKey.Produce, 9, { correlationId: 7, clientId: 'c' }, body);
+    expect(hex(bytes)).toBe(
+      '0000000900000007000163' + '00' + '00' + 'ffff' + '00007530' + '02' + '0274' + '02' + '00000000' + '04aabbcc' + '00' + '00' + '00',
+    );
+  });
+
+  it('v13 writes topic ids instead of names (the name is ignorable)', () => {
+    const id = unhex('000102030405060708090a0b0c0d0e0f');
+    const bytes = encodeMessage(ProduceRequestDef, 13, {
+      ...body,
+      topicData: [{ name: 'ignored', topicId: id, partitionData: [] }],
+    });
+    expect(hex(bytes)).toBe('00' + 'ffff' + '00007530' + '02' + hex(id) + '01' + '00' + '00');
+    const back = decodeMessage<ProduceRequest>(ProduceRequestDef, 13, bytes);
+    expect(back.topicData[0]!.name).toBe('');
+    expect(hex(back.topicData[0]!.topicId!)).toBe(hex(id));
+  });
+
+  it('size prefix frames the request', () => {
+    const framed = encodeRequest(ApiKey.Produce, 9, { correlationId: 7, clientId: 'c' }, body, { sizePrefix: true });
+    const plain = encodeRequest(ApiKey.Produce, 9, { correlationId: 7, clientId: 'c' }, body);
+    expect(new DataView(framed.buffer, framed.byteOffset).getInt32(0)).toBe(plain.length);
+    expect(hex(framed.subarray(4))).toBe(hex(plain));
+  });
+
+  it('the request decodes back (decodeRequest reads the header first)', () => {
+    for (const v of [3, 8, 9, 12]) {
+      const bytes = encodeRequest(ApiKey.Produce, v, { correlationId: 42, clientId: 'me' }, body);
+      const { header, body: back } = decodeRequest(bytes, { strict: true });
+      expect(header).toMatchObject({ requestApiKey: 0, requestApiVersion: v, correlationId: 42, clientId: 'me' });
+      assertSubset(back, body);
+    }
+  });
+});
+
+describe('hand-tuned Produce encoder', () => {
+  const rand = new Rand(1234);
+  const names = ['orders', '', 'é日本😀', 'x'.repeat(130)];
+  function randomBody(): FastProduceRequest {
+    return {
+      transactionalId: rand.pick([null, undefined, '', 'txn-1', 'y'.repeat(200)]),
+      acks: rand.pick([-1, 0, 1]),
+      timeoutMs: rand.int(0, 2 ** 31 - 1),
+      topicData: Array.from({ length: rand.int(0, 3) }, () => ({
+        name: rand.pick(names),
+        topicId: rand.bytes(16),
+        partitionData: Array.from({ length: rand.int(0, 4) }, () => {
+          const kind = rand.int(0, 3);
+          const records =
+            kind === 0 ? null : kind === 1 ? rand.bytes(rand.int(0, 300)) : [rand.bytes(rand.int(0, 70)), rand.bytes(rand.int(0, 200))];
+          return { index: rand.int(0, 1000), records };
+        }),
+      })),
+    };
+  }
+  function concat(r: Uint8Array | readonly Uint8Array[] | null): Uint8Array | null {
+    if (r === null || r instanceof Uint8Array) return r;
+    const out = new Uint8Array(r.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of r) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+
+  it('is byte-identical to the generic engine for v3-v13 (500 random requests)', () => {
+    for (let i = 0; i < 500; i++) {
+      const version = rand.int(3, 13);
+      const fast = randomBody();
+      const generic: ProduceRequest = {
+        transactionalId: fast.transactionalId ?? null,
+        acks: fast.acks,
+        timeoutMs: fast.timeoutMs,
+        topicData: fast.topicData.map((t) => ({
+          name: t.name!,
+          topicId: t.topicId!,
+          partitionData: t.partitionData.map((p) => ({ index: p.index, records: concat(p.records) })),
+        })),
+      };
+      const header = { correlationId: rand.int(-5, 1 << 30), clientId: rand.pick([null, 'producer-1', 'é']) };
+      const expected = encodeRequest(ApiKey.Produce, version, header, generic);
+      const got = encodeProduceRequest(version, header, fast);
+      expect(hex(got)).toBe(hex(expected));
+      const framed = encodeProduceRequest(version, header, fast, { sizePrefix: true });
+      expect(framed.length).toBe(sizeOfProduceRequest(version, header.clientId, fast, true));
+      expect(new DataView(framed.buffer, framed.byteOffset).getInt32(0)).toBe(expected.length);
+      expect(hex(framed.subarray(4))).toBe(hex(expected));
+    }
+  });
+
+  it('rejects versions outside v3-v13', () => {
+    const b: FastProduceRequest = { acks: 1, timeoutMs: 1, topicData: [] };
+    expect(() => encodeProduceRequest(2, { correlationId: 1, clientId: null }, b)).toThrow(KafkaWireError);
+    expect(() => encodeProduceRequest(14, { correlationId: 1, clientId: null }, b)).toThrow(/v3-v13/);
+  });
+});
+
+describe('Produce response', () => {
+  it('v10 decodes tagged currentLeader and nodeEndpoints', () => {
+    const frame = unhex(
+      '0000002a 00' + // header v1: correlation id 42, no tags
+        '02 0274 02 00000000 0006 ffffffffffffffff ffffffffffffffff 0000000000000005 01 00' +
+        '01 00 09 00000002 00000005 00' + // partition tags: currentLeader (its own empty tag section)
+        '00' + // topic tags
+        '00000064' + // throttle 100
+        '01 00 0d 02 00000002 0268 00002384 00 00', // body tags: nodeEndpoints
+    );
+    const { header, body } = decodeResponse(ApiKey.Produce, 10, frame, { strict: true });
+    expect(header.correlationId).toBe(42);
+    expect(body.throttleTimeMs).toBe(100);
+    const p = body.responses[0]!.partitionResponses[0]!;
+    expect(p).toMatchObject({ index: 0, errorCode: 6, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: 5n, recordErrors: [], errorMessage: null });
+    expect(p.currentLeader).toEqual({ leaderId: 2, leaderEpoch: 5 });
+    expect(body.nodeEndpoints).toEqual([{ nodeId: 2, host: 'h', port: 9092, rack: null }]);
+    expect(hex(encodeResponse(ApiKey.Produce, 10, 42, body))).toBe(hex(frame));
+  });
+
+  it('omits default tagged fields and fills defaults for fields outside the version', () => {
+    const bytes = encodeMessage(ProduceResponseDef, 10, {
+      responses: [{ name: 't', partitionResponses: [{ index: 1, errorCode: 0, baseOffset: 10n }] }],
+    });
+    // currentLeader at its default (-1/-1) is not written: the partition's tag section is empty.
+    expect(hex(bytes)).toBe('02' + '0274' + '02' + '00000001' + '0000' + '000000000000000a' + 'ffffffffffffffff' + 'ffffffffffffffff' + '01' + '00' + '00' + '00' + '00000000' + '00');
+    const v0 = decodeMessage<{ responses: Array<{ partitionResponses: Array<Record<string, unknown>> }> }>(
+      ProduceResponseDef,
+      0,
+      unhex('00000001 0001 74 00000001 00000000 0000 0000000000000007'),
+    );
+    expect(v0.responses[0]!.partitionResponses[0]).toEqual({
+      index: 0,
+      errorCode: 0,
+      baseOffset: 7n,
+      logAppendTimeMs: -1n,
+      logStartOffset: -1n,
+      recordErrors: [],
+      errorMessage: null,
+      currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    });
+  });
+});
+
+describe('tagged fields', () => {
+  it('keeps unknown tags and writes them back in tag order around known ones', () => {
+    // ApiVersionsResponse v3 body: error 0, one api key, throttle 0, tags: 1 (known), 5 and 9 (unknown).
+    const bytes = unhex(
+      '0000' + '02 0012 0000 0004 00' + '00000000' + '03' + '01 08 0000000000000007' + '05 02 abcd' + '09 00',
+    );
+    const decoded = decodeMessage<Record<string, unknown>>(ApiVersionsResponseDef, 3, bytes);
+    expect(decoded.finalizedFeaturesEpoch).toBe(7n);
+    expect(decoded._unknownTaggedFields).toEqual([
+      { tag: 5, data: unhex('abcd') },
+      { tag: 9, data: new Uint8Array(0) },
+    ]);
+    expect(hex(encodeMessage(ApiVersionsResponseDef, 3, decoded))).toBe(hex(bytes));
+    // An unknown tag lower than a known one goes first.
+    const mixed = encodeMessage(ApiVersionsResponseDef, 3, {
+      errorCode: 0,
+      apiKeys: [],
+      zkMigrationReady: true,
+      _unknownTaggedFields: [{ tag: 2, data: unhex('ff') }],
+    });
+    expect(hex(mixed)).toBe('0000' + '01' + '00000000' + '02' + '02 01 ff'.replace(/ /g, '') + '03 01 01'.replace(/ /g, ''));
+  });
+
+  it('rejects a known tagged field whose size does not match its value', () => {
+    const bytes = unhex('0000' + '01' + '00000000' + '01' + '01 09 0000000000000007 00');
+    expect(() => decodeMessage(ApiVersionsResponseDef, 3, bytes)).toThrow(/finalizedFeaturesEpoch|declared 9 bytes/);
+  });
+});
+
+describe('version rules', () => {
+  it('throws UNSUPPORTED_VERSION for a non-default, non-ignorable field outside the version', () => {
+    const err = (() => {
+      try {
+        encodeMessage(MetadataRequestDef, 3, { topics: null, allowAutoTopicCreation: false });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(KafkaWireError);
+    expect((err as KafkaWireError).code).toBe('UNSUPPORTED_VERSION');
+    // The default is fine, and so is an ignorable field.
+    expect(hex(encodeMessage(MetadataRequestDef, 3, { topics: null, allowAutoTopicCreation: true }))).toBe('ffffffff');
+    expect(hex(encodeMessage(ApiVersionsRequestDef, 2, { clientSoftwareName: 'kw', clientSoftwareVersion: '1' }))).toBe('');
+    expect(() => encodeMessage(InitProducerIdRequestDef, 2, { transactionalId: null, transactionTimeoutMs: 1, producerId: 5n })).toThrow(
+      /non-default producerId/,
+    );
+  });
+
+  it('rejects null for non-nullable fields in both directions', () => {
+    expect(() => encodeMessage(MetadataRequestDef, 0, { topics: null })).toThrow(ProtocolError);
+    expect(() => encodeMessage(MetadataRequestDef, 9, { topics: [{ name: null }] })).toThrow(/non-nullable/);
+    expect(() => decodeMessage(MetadataRequestDef, 0, unhex('ffffffff'))).toThrow(/non-nullable field topics/);
+  });
+
+  it('rejects versions outside validVersions', () => {
+    expect(() => encodeMessage(ProduceRequestDef, 14, { acks: 1, timeoutMs: 1, topicData: [] })).toThrow(/no version 14/);
+  });
+
+  it('names the field path in decode errors', () => {
+    // Metadata response v1 with one broker whose host is truncated.
+    const bad = unhex('00000001 00000001 0005 6162');
+    expect(() => decodeMessage(MESSAGE_DEFS[3]!.response, 1, bad)).toThrow(/brokers\[0\]\.host/);
+  });
+});
+
+describe('round trips of random messages', () => {
+  const rand = new Rand(99);
+  for (const [key, defs] of Object.entries(MESSAGE_DEFS)) {
+    for (const def of [defs.request, defs.response]) {
+      it(`${def.name} (key ${key}) every version`, () => {
+        for (const v of versionsOf(def)) {
+          for (let i = 0; i < 30; i++) {
+            const msg = randomMessage(rand, def, v);
+            const bytes = encodeMessage(def, v, msg);
+            const back = decodeMessage(def, v, bytes);
+            assertSubset(back, msg);
+            expect(hex(encodeMessage(def, v, back))).toBe(hex(bytes));
+          }
+        }
+      });
+    }
+  }
+});
+
+describe('ApiVersions and KIP-511', () => {
+  it('decodes a v3 response with header v0', () => {
+    const frame = encodeResponse(ApiKey.ApiVersions, 3, 9, {
+      errorCode: 0,
+      apiKeys: [{ apiKey: 0, minVersion: 0, maxVersion: 12 }],
+      throttleTimeMs: 0,
+      finalizedFeaturesEpoch: 3n,
+    });
+    expect(hex(frame.subarray(0, 5))).toBe('0000000900'); // header v0 then error code 00 00
+    const res = decodeApiVersionsResponse(3, frame);
+    expect(res.layoutVersion).toBe(3);
+    expect(res.body.apiKeys).toEqual([{ apiKey: 0, minVersion: 0, maxVersion: 12 }]);
+    expect(res.body.finalizedFeaturesEpoch).toBe(3n);
+  });
+
+  it('falls back to the v0 layout when the broker answers UNSUPPORTED_VERSION with its ranges', () => {
+    // An old broker (ApiVersions v0-2) answers a v4 request: v0 layout, error 35.
+    const v0Frame = encodeResponse(ApiKey.ApiVersions, 0, 11, {
+      errorCode: 35,
+      apiKeys: [
+        { apiKey: 0, minVersion: 0, maxVersion: 8 },
+        { apiKey: 18, minVersion: 0, maxVersion: 2 },
+      ],
+    });
+    for (const requested of [1, 2, 3, 4]) {
+      const res = decodeApiVersionsResponse(requested, v0Frame);
+      expect(res.layoutVersion).toBe(0);
+      expect(res.header.correlationId).toBe(11);
+      expect(res.body.errorCode).toBe(35);
+      expect(apiVersionsRetryVersion(res.body)).toBe(2);
+      // decodeResponse routes ApiVersions through the same fallback.
+      expect(decodeResponse(ApiKey.ApiVersions, requested, v0Frame).body.errorCode).toBe(35);
+    }
+    expect(apiVersionsRetryVersion({ ...decodeApiVersionsResponse(4, v0Frame).body, apiKeys: [] })).toBe(0);
+  });
+
+  it('rethrows the original error when neither layout decodes', () => {
+    expect(() => decodeApiVersionsResponse(3, unhex('00000001 0000 05'))).toThrow(ProtocolError);
+    expect(() => decodeApiVersionsResponse(0, unhex('00000001 00'))).toThrow(ProtocolError);
+  });
+
+  it('peeks the correlation id', () => {
+    expect(peekCorrelationId(unhex('0000002aff'))).toBe(42);
+    expect(() => peekCorrelationId(unhex('0000'))).toThrow(ProtocolError);
+  });
+});
+
+describe('API table', () => {
+  it('picks the highest common version and never Produce below v3', () => {
+    expect(pickVersion(ApiKey.Produce, 0, 12)).toBe(12);
+    expect(pickVersion(ApiKey.Produce, 0, 2)).toBeNull();
+    expect(pickVersion(ApiKey.Produce, 0, 13, 12)).toBe(12);
+    expect(pickVersion(ApiKey.Metadata, 0, 2)).toBe(2);
+    expect(pickVersion(ApiKey.ApiVersions, 0, 4)).toBe(4);
+    expect(pickVersion(ApiKey.InitProducerId, 0, 6)).toBe(SUPPORTED_VERSIONS[ApiKey.InitProducerId].max);
+    expect(apiName(0)).toBe('Produce');
+    expect(apiName(22)).toBe('InitProducerId');
+    expect(apiName(500)).toBe('Api500');
+  });
+
+  it('every supported version has a codec', () => {
+    for (const [key, range] of Object.entries(SUPPORTED_VERSIONS)) {
+      const defs = MESSAGE_DEFS[Number(key)]!;
+      for (let v = range.min; v <= range.max; v++) {
+        expect(() => encodeMessage(defs.request, v, randomMessage(new Rand(v), defs.request, v))).not.toThrow();
+      }
+    }
+  });
+});
+
+describe('uuid strings', () => {
+  it("matches Kafka's base64url form", () => {
+    const one = new Uint8Array(16);
+    one[15] = 1;
+    expect(uuidToString(one)).toBe('AAAAAAAAAAAAAAAAAAAAAQ');
+    expect(uuidFromString('AAAAAAAAAAAAAAAAAAAAAQ')).toEqual(one);
+    const rand = new Rand(5);
+    for (let i = 0; i < 200; i++) {
+      const id = rand.bytes(16);
+      const s = uuidToString(id);
+      expect(s).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(s).toBe(Buffer.from(id).toString('base64url'));
+      expect(uuidFromString(s)).toEqual(id);
+    }
+    expect(() => uuidFromString('short')).toThrow(ProtocolError);
+    expect(() => uuidFromString('AAAAAAAAAAAAAAAAAAAAA!')).toThrow(ProtocolError);
+    expect(() => uuidFromString('AAAAAAAAAAAAAAAAAAAAAB')).toThrow(/trailing bits/);
+  });
+});
