@@ -1,1 +1,26 @@
+/**
+ * kafka-wire: a Kafka producer engine that speaks the Kafka wire protocol itself.
+ * Importing this entry registers the Node runtime (sockets, zlib, diagnostics channels).
+ */
+import './runtime-node.js';
+
+export { Producer } from './producer.js';
+export type {
+  CloseOptions,
+  Data,
+  Headers,
+  ProducerConfig,
+  ProducerInterceptor,
+  ProducerInternals,
+  ProducerRecord,
+  RecordMetadata,
+  SendCallback,
+  Serializer,
+} from './producer.js';
 export * from './errors.js';
+export { CONFIG_DEFS, type ConfigDef } from './config.js';
+export { CHANNELS } from './runtime-node.js';
+export { registerRuntime, type Runtime, type Diagnostics } from './runtime.js';
+export type { PartitionInfo } from './sender/metadata.js';
+export type { Partitioner, PartitionerContext } from './partitioner/index.js';
+export { murmur2, toPositive } from './partitioner/index.js';

@@ -56,7 +56,7 @@ export async function encodeBatch(inputs: BatchInputs): Promise<Uint8Array> {
       throw new Error('fixture batch does not fit');
     }
   }
-  let bytes = builder.close().slice();
+  let bytes: Uint8Array = builder.close().slice();
   if (compression !== 0) {
     const codec = await getCodec(compression);
     const compressed = isSyncCodec(codec) ? codec.compress(builder.recordsSection()) : await codec.compress(builder.recordsSection());

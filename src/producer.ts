@@ -1,0 +1,537 @@
+/**
+ * The public Producer (Java's KafkaProducer): configuration -> wiring, and the send path.
+ *
+ *   send(record)
+ *     -> interceptors.onSend -> serializers -> partitioner -> RecordAccumulator.append
+ *     -> (Sender drains, sends, completes) -> callback / promise, interceptors.onAcknowledgement
+ *
+ * Owns: the resolved configuration, the components it wires together (Metadata, RecordAccumulator,
+ * TransactionManager, ConnectionPool, Sender, ProducerMetrics), the sends still waiting for
+ * metadata or memory, and the closed flag. Everything else lives in its component.
+ *
+ * The core imports nothing from `node:`; the transport, zlib, diagnostics channels and module
+ * resolution come from a Runtime (src/runtime-node.ts registers Node's when the package entry is
+ * imported). Time and randomness are injectable for tests.
+ */
+import { RecordAccumulator, type AppendResult } from './accumulator/index.js';
+import { SystemClock, type Clock } from './clock.js';
+import { getCodec, isSyncCodec, type CompressionCodec } from './compression/index.js';
+import { COMPRESSION_IDS, type CompressionName } from './compression/codec.js';
+import { resolveConfig, type ResolvedConfig } from './config.js';
+import { ConfigError, KafkaWireError } from './errors.js';
+import { prefixedLogger, type Logger, type UserLogger } from './logger.js';
+import { ProducerMetrics } from './metrics.js';
+import { ConnectionPool } from './network/connection-pool.js';
+import type { Transport } from './network/transport.js';
+import { choosePartition, type Partitioner } from './partitioner/index.js';
+import type { RecordData, RecordHeaderInput } from './protocol/record-batch.js';
+import { currentRuntime, type Runtime } from './runtime.js';
+import { Metadata, type PartitionInfo } from './sender/metadata.js';
+import { Sender } from './sender/sender.js';
+import { TransactionManager } from './sender/transaction-manager.js';
+
+/** Keys and values: strings are written as UTF-8; null value = tombstone. */
+export type Data = string | Uint8Array | null;
+
+export type Headers = Readonly<Record<string, Data>> | ReadonlyArray<readonly [string, Data]>;
+
+export interface ProducerRecord<K = Data, V = Data> {
+  topic: string;
+  key?: K | null;
+  value: V | null;
+  headers?: Headers;
+  /** Explicit partition: always wins over the key. */
+  partition?: number;
+  /** CreateTime in ms since the epoch (number, bigint or Date); default: now. */
+  timestamp?: number | bigint | Date;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** -1n with acks=0. */
+  offset: bigint;
+  /** CreateTime, or the broker's LogAppendTime when the topic uses it. */
+  timestamp: number;
+}
+
+export type SendCallback = (error: KafkaWireError | null, metadata?: RecordMetadata) => void;
+
+export interface ProducerInterceptor {
+  /** May return a replacement record. A throwing interceptor is logged and skipped. */
+  onSend?(record: ProducerRecord<unknown, unknown>): ProducerRecord<unknown, unknown> | void;
+  /** Called once per record with its metadata or error. Exceptions are logged and ignored. */
+  onAcknowledgement?(metadata: RecordMetadata | null, error: KafkaWireError | null): void;
+}
+
+export type Serializer = (data: unknown, topic: string, headers: Array<[string, Data]>) => Data;
+
+/** Kafka producer properties (Java's names) plus JavaScript-only options. */
+export interface ProducerConfig {
+  'bootstrap.servers': string | string[];
+  'key.serializer'?: Serializer | null;
+  'value.serializer'?: Serializer | null;
+  'partitioner.class'?: Partitioner | null;
+  interceptors?: ProducerInterceptor[];
+  logger?: UserLogger;
+  [property: string]: unknown;
+}
+
+/** Test and embedding hooks: everything is defaulted from the registered Runtime. */
+export interface ProducerInternals {
+  clock?: Clock;
+  random?: () => number;
+  transport?: Transport;
+  runtime?: Runtime;
+}
+
+export interface CloseOptions {
+  /** How long to keep sending what is queued before failing it with PRODUCER_CLOSED. Default: no limit. */
+  timeoutMs?: number;
+}
+
+/** A promise's settle functions, stored as a record's completion slot (no closure per record). */
+class Deferred {
+  resolve!: (md: RecordMetadata) => void;
+  reject!: (e: unknown) => void;
+  readonly promise: Promise<RecordMetadata>;
+  constructor() {
+    this.promise = new Promise<RecordMetadata>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+  }
+}
+
+/** A slot wrapped so interceptors see the acknowledgement (only when interceptors exist). */
+class InterceptedSlot {
+  constructor(readonly inner: Deferred | SendCallback) {}
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const encoder = new TextEncoder();
+
+function closedError(): KafkaWireError {
+  return new KafkaWireError('PRODUCER_CLOSED', 'Cannot perform operation after producer has been closed');
+}
+
+function asData(what: string, v: unknown, topic: string): Data {
+  if (v === null || typeof v === 'string' || v instanceof Uint8Array) return v;
+  if (v === undefined) return null;
+  throw new KafkaWireError('SERIALIZATION', `${what} of a record for topic ${topic} must be a string, Uint8Array or null (got ${typeof v}); configure ${what === 'key' ? 'key' : 'value'}.serializer for other types`);
+}
+
+export class Producer {
+  readonly config: ResolvedConfig;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly runtime: Runtime;
+  private readonly metadata: Metadata;
+  private readonly accumulator: RecordAccumulator;
+  private readonly pool: ConnectionPool;
+  private readonly sender: Sender;
+  private readonly metricsRegistry: ProducerMetrics;
+  private readonly interceptors: readonly ProducerInterceptor[];
+  private readonly keySerializer: Serializer | null;
+  private readonly valueSerializer: Serializer | null;
+  private readonly partitioner: Partitioner | null;
+  private readonly ignoreKeys: boolean;
+  private readonly maxBlockMs: number;
+  private readonly acks: number;
+  private codec: CompressionCodec | null = null;
+  private codecLoad: Promise<CompressionCodec> | null = null;
+  private readonly compressionLevel: number | undefined;
+  /** Sends accepted but not yet in the accumulator (waiting for metadata or memory). */
+  private readonly pendingSends = new Set<Promise<unknown>>();
+  private closed = false;
+  private closePromise: Promise<void> | null = null;
+
+  constructor(config: ProducerConfig, internals: ProducerInternals = {}) {
+    if (config === null || typeof config !== 'object') throw new ConfigError('config', 'the Producer needs a configuration object');
+    const c = (this.config = resolveConfig(config));
+    this.runtime = internals.runtime ?? currentRuntime();
+    this.clock = internals.clock ?? SystemClock;
+    const random = internals.random ?? Math.random;
+    this.logger = prefixedLogger(config.logger, c.str('client.id'));
+    this.interceptors = validateInterceptors(config.interceptors);
+    this.keySerializer = (c.values['key.serializer'] as Serializer | null) ?? null;
+    this.valueSerializer = (c.values['value.serializer'] as Serializer | null) ?? null;
+    this.partitioner = (c.values['partitioner.class'] as Partitioner | null) ?? null;
+    this.ignoreKeys = c.bool('partitioner.ignore.keys');
+    this.maxBlockMs = c.int('max.block.ms');
+    this.acks = c.str('acks') === 'all' ? -1 : Number(c.str('acks'));
+
+    const compressionName = c.str('compression.type') as CompressionName;
+    const compression = COMPRESSION_IDS[compressionName];
+    this.compressionLevel = levelFor(c, compressionName);
+    if (compression !== 0) {
+      // A missing optional codec package is a construction-time error naming the package.
+      this.runtime.checkCodecAvailable?.(compressionName);
+      this.codecLoad = getCodec(compression, this.runtime.codecOptions ?? {}).then((codec) => (this.codec = codec));
+      this.codecLoad.catch(() => {}); // surfaced when a batch is compressed
+    }
+
+    this.metricsRegistry = new ProducerMetrics(this.clock, c.int('metrics.sample.window.ms'), c.int('metrics.num.samples'));
+    this.metadata = new Metadata(this.clock, c.int('metadata.max.age.ms'), c.int('metadata.max.idle.ms'), c.int('retry.backoff.ms'));
+    const tm = c.bool('enable.idempotence') ? new TransactionManager() : null;
+
+    this.accumulator = new RecordAccumulator({
+      batchSize: c.int('batch.size'),
+      bufferMemory: c.int('buffer.memory'),
+      lingerMs: c.int('linger.ms'),
+      retryBackoffMs: c.int('retry.backoff.ms'),
+      retryBackoffMaxMs: c.int('retry.backoff.max.ms'),
+      deliveryTimeoutMs: c.int('delivery.timeout.ms'),
+      maxRequestSize: c.int('max.request.size'),
+      maxBlockMs: this.maxBlockMs,
+      compression,
+      ...(compression !== 0 ? { compress: this.compress } : {}),
+      adaptivePartitioning: c.bool('partitioner.adaptive.partitioning.enable'),
+      partitionAvailabilityTimeoutMs: c.int('partitioner.availability.timeout.ms'),
+      complete: this.complete,
+      onCallbackError: (e) => this.logger.error(`error in a send callback: ${(e as Error)?.stack ?? String(e)}`),
+      clock: this.clock,
+      random,
+    });
+
+    const transport = internals.transport ?? this.runtime.transport();
+    let sender: Sender | null = null;
+    this.pool = new ConnectionPool({
+      transport,
+      clock: adaptClock(this.clock),
+      random,
+      reconnectBackoffMs: c.int('reconnect.backoff.ms'),
+      reconnectBackoffMaxMs: c.int('reconnect.backoff.max.ms'),
+      connectionSetupTimeoutMs: c.int('socket.connection.setup.timeout.ms'),
+      connectionSetupTimeoutMaxMs: c.int('socket.connection.setup.timeout.max.ms'),
+      maxInFlight: c.int('max.in.flight.requests.per.connection'),
+      requestTimeoutMs: c.int('request.timeout.ms'),
+      connectionsMaxIdleMs: c.int('connections.max.idle.ms'),
+      onConnected: (conn) => sender!.handshake(conn),
+      onReady: () => sender?.wakeup(),
+      onWritable: () => sender?.wakeup(),
+      onDisconnect: (nodeId, reason) => {
+        if (reason) this.logger.debug(`node ${nodeId} disconnected: ${reason.message}`);
+        sender?.wakeup();
+      },
+    });
+    this.pool.addBootstrapServers(c.list('bootstrap.servers').join(','));
+
+    const diagnostics = this.runtime.diagnostics;
+    sender = this.sender = new Sender({
+      config: {
+        clientId: c.str('client.id'),
+        acks: this.acks,
+        requestTimeoutMs: c.int('request.timeout.ms'),
+        maxRequestSize: c.int('max.request.size'),
+        retries: c.int('retries'),
+        retryBackoffMs: c.int('retry.backoff.ms'),
+        retryBackoffMaxMs: c.int('retry.backoff.max.ms'),
+        deliveryTimeoutMs: c.int('delivery.timeout.ms'),
+        compression,
+      },
+      accumulator: this.accumulator,
+      metadata: this.metadata,
+      pool: this.pool,
+      transactionManager: tm,
+      metrics: this.metricsRegistry,
+      clock: this.clock,
+      logger: this.logger,
+      random,
+      ...(diagnostics
+        ? {
+            onRequest: (info) => diagnostics.request({ clientId: c.str('client.id'), ...info }),
+            onResponse: (info) => diagnostics.response({ clientId: c.str('client.id'), ...info }),
+          }
+        : {}),
+    });
+    this.accumulator.setHooks({
+      ...(tm
+        ? {
+            shouldStopDrainBatchesForPartition: (batch) => tm.shouldStopDrain(batch),
+            onFirstDrain: (batch) => tm.assignSequence(batch),
+          }
+        : {}),
+      wakeup: () => sender!.wakeup(),
+    });
+    this.metricsRegistry.gauges = {
+      bufferTotalBytes: () => this.accumulator.pool.totalMemory,
+      bufferAvailableBytes: () => this.accumulator.pool.availableMemory,
+      waitingThreads: () => this.accumulator.pool.queued,
+      requestsInFlight: () => this.sender.requestsInFlight,
+      metadataAgeSeconds: () => this.metadata.ageSeconds(),
+    };
+    this.sender.wakeup(); // bootstrap: fetch metadata and the producer id early, as Java does
+    this.logger.info(`producer started (acks=${c.str('acks')}, idempotence=${c.bool('enable.idempotence')}, compression=${compressionName})`);
+  }
+
+  // --- send ---------------------------------------------------------------------------------
+
+  /** Sends a record; resolves with its metadata once the broker acknowledged it (per `acks`). */
+  send(record: ProducerRecord<unknown, unknown>): Promise<RecordMetadata>;
+  /** Callback form: no promise is created; `callback` runs once with an error or the metadata. */
+  send(record: ProducerRecord<unknown, unknown>, callback: SendCallback): void;
+  send(record: ProducerRecord<unknown, unknown>, callback?: SendCallback): Promise<RecordMetadata> | void {
+    let slot: Deferred | SendCallback;
+    let deferred: Deferred | null = null;
+    if (callback === undefined) slot = deferred = new Deferred();
+    else if (typeof callback === 'function') slot = callback;
+    else throw new TypeError('send(record, callback): callback must be a function');
+    const outer = this.interceptors.length > 0 ? new InterceptedSlot(slot) : slot;
+    try {
+      this.doSend(record, outer);
+    } catch (e) {
+      this.complete(outer, asWireError(e), record?.topic ?? '', -1, -1n, -1);
+    }
+    return deferred?.promise;
+  }
+
+  private doSend(input: ProducerRecord<unknown, unknown>, slot: unknown): void {
+    if (this.closed) throw closedError();
+    let record = input;
+    if (record === null || typeof record !== 'object') throw new KafkaWireError('INVALID_RECORD', 'send() needs a record object { topic, key?, value, headers?, partition?, timestamp? }');
+    for (const interceptor of this.interceptors) {
+      if (!interceptor.onSend) continue;
+      try {
+        record = interceptor.onSend(record) ?? record;
+      } catch (e) {
+        this.logger.warn(`interceptor onSend threw; skipping it: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
+    const topic = record.topic;
+    if (typeof topic !== 'string' || !TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+      throw new KafkaWireError('INVALID_TOPIC_EXCEPTION', `Invalid topic name ${JSON.stringify(topic)}: use 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-'`);
+    }
+    if (!('value' in record)) throw new KafkaWireError('INVALID_RECORD', `A record for topic ${topic} needs a value (use null for a tombstone)`);
+    const headers = normalizeHeaders(record.headers, topic);
+    const key = this.keySerializer ? asData('key', this.keySerializer(record.key ?? null, topic, headers), topic) : asData('key', record.key, topic);
+    const value = this.valueSerializer ? asData('value', this.valueSerializer(record.value, topic, headers), topic) : asData('value', record.value, topic);
+    const timestamp = normalizeTimestamp(record.timestamp, topic, this.clock);
+    const explicit = record.partition;
+    if (explicit !== undefined && explicit !== null && (!Number.isInteger(explicit) || explicit < 0)) {
+      throw new KafkaWireError('INVALID_PARTITION', `Invalid partition ${String(explicit)} given with a record for topic ${topic}`);
+    }
+    const now = this.clock.now();
+    this.metadata.touch(topic, now);
+    if (this.metadata.topic(topic) !== undefined) {
+      this.append(topic, explicit, key, value, headers, timestamp, slot, now, this.maxBlockMs);
+      return;
+    }
+    // Cold path: wait (up to max.block.ms) for the topic's metadata, then append.
+    this.sender.wakeup();
+    const pending = this.metadata.awaitTopic(topic, this.maxBlockMs).then(() => {
+      if (this.closed) throw closedError();
+      const at = this.clock.now();
+      return this.append(topic, explicit, key, value, headers, timestamp, slot, at, Math.max(0, this.maxBlockMs - (at - now)));
+    });
+    this.trackPending(pending, slot, topic);
+  }
+
+  private append(
+    topic: string,
+    explicit: number | undefined,
+    key: Data,
+    value: Data,
+    headers: Array<[string, Data]>,
+    timestamp: number,
+    slot: unknown,
+    now: number,
+    maxBlockMs: number,
+  ): void {
+    const view = this.metadata.topic(topic)!;
+    const keyBytes = key === null ? null : typeof key === 'string' ? encoder.encode(key) : key;
+    let partition: number;
+    if (explicit !== undefined && explicit !== null) {
+      if (explicit >= view.partitionCount) {
+        throw new KafkaWireError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${explicit} of topic ${topic} with partition count ${view.partitionCount} is not present in metadata`);
+      }
+      partition = explicit;
+    } else {
+      const valueBytes = this.partitioner && value !== null ? (typeof value === 'string' ? encoder.encode(value) : value) : null;
+      partition = choosePartition(topic, null, keyBytes, valueBytes, view, { partitioner: this.partitioner, ignoreKeys: this.ignoreKeys });
+    }
+    const result = this.accumulator.append(topic, partition, timestamp, keyBytes, value, headers.length === 0 ? null : (headers as RecordHeaderInput[]), slot, this.metadata, now, maxBlockMs);
+    if (result instanceof Promise) {
+      this.sender.wakeup(); // memory is short: make sure the sender is draining
+      this.trackPending(result.then((r) => this.afterAppend(r)), slot, topic);
+    } else this.afterAppend(result);
+  }
+
+  private afterAppend(result: AppendResult): void {
+    if (result.batchIsFull || result.newBatchCreated) this.sender.wakeup();
+    this.metricsRegistry.recordSize.record(result.appendedBytes);
+  }
+
+  private trackPending(p: Promise<unknown>, slot: unknown, topic: string): void {
+    const tracked = p.then(
+      () => undefined,
+      (e: unknown) => this.complete(slot, asWireError(e), topic, -1, -1n, -1),
+    );
+    this.pendingSends.add(tracked);
+    void tracked.finally(() => this.pendingSends.delete(tracked));
+  }
+
+  /** The accumulator's completion handler: one call per record, in record order. */
+  private readonly complete = (slot: unknown, error: Error | null, topic: string, partition: number, offset: bigint, timestamp: number): void => {
+    const md: RecordMetadata | null = error === null ? { topic, partition, offset, timestamp } : null;
+    const err = error === null ? null : asWireError(error);
+    let target = slot;
+    if (target instanceof InterceptedSlot) {
+      for (const interceptor of this.interceptors) {
+        if (!interceptor.onAcknowledgement) continue;
+        try {
+          interceptor.onAcknowledgement(md, err);
+        } catch (e) {
+          this.logger.warn(`interceptor onAcknowledgement threw: ${(e as Error)?.message ?? String(e)}`);
+        }
+      }
+      target = target.inner;
+    }
+    if (err !== null) this.runtime.diagnostics?.error({ clientId: this.config.str('client.id'), topic, error: err });
+    if (target instanceof Deferred) {
+      if (err === null) target.resolve(md!);
+      else target.reject(err);
+    } else if (typeof target === 'function') {
+      try {
+        (target as SendCallback)(err, md ?? undefined);
+      } catch (e) {
+        this.logger.error(`a send callback threw: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }
+  };
+
+  private readonly compress = (codecId: number, data: Uint8Array): Uint8Array | Promise<Uint8Array> => {
+    const codec = this.codec;
+    if (codec !== null) return isSyncCodec(codec) ? codec.compress(data, this.compressionLevel) : codec.compress(data, this.compressionLevel);
+    return this.codecLoad!.then((c) => c.compress(data, this.compressionLevel));
+  };
+
+  // --- flush / close ------------------------------------------------------------------------
+
+  /** Resolves when every record sent before this call is complete (delivered or failed). */
+  async flush(): Promise<void> {
+    while (this.pendingSends.size > 0) await Promise.all([...this.pendingSends]);
+    this.accumulator.beginFlush();
+    this.sender.wakeup();
+    await this.accumulator.awaitFlushCompletion();
+  }
+
+  /**
+   * Sends what is queued (up to `timeoutMs`), then fails whatever is left with PRODUCER_CLOSED
+   * and releases sockets and timers. send() afterwards fails at once. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closePromise ??= this.doClose(options.timeoutMs ?? Infinity);
+    return this.closePromise;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    const deadline = this.clock.now() + timeoutMs;
+    const graceful = (async () => {
+      while (this.pendingSends.size > 0) await Promise.all([...this.pendingSends]);
+      this.accumulator.close(); // every batch becomes sendable now
+      this.sender.initiateClose();
+      await this.sender.awaitIdle();
+    })();
+    if (Number.isFinite(timeoutMs)) {
+      let timer: { cancel(): void } | null = null;
+      const expired = new Promise<void>((resolve) => {
+        timer = this.clock.setTimer(resolve, Math.max(0, deadline - this.clock.now()));
+      });
+      await Promise.race([graceful, expired]);
+      (timer as { cancel(): void } | null)?.cancel();
+    } else await graceful;
+    const error = new KafkaWireError('PRODUCER_CLOSED', 'Producer is closed forcefully: the record was not delivered before close() timed out');
+    this.metadata.failWaiters(error);
+    this.accumulator.abortIncompleteBatches(error);
+    this.sender.forceClose();
+    this.pool.close();
+    this.logger.info('producer closed');
+  }
+
+  // --- introspection ------------------------------------------------------------------------
+
+  /** Java's producer metrics by name. */
+  metrics(): Record<string, number> {
+    return this.metricsRegistry.snapshot();
+  }
+
+  /** The partitions of `topic` (waits up to max.block.ms for metadata). */
+  async partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    if (this.closed) throw closedError();
+    if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) throw new KafkaWireError('INVALID_TOPIC_EXCEPTION', `Invalid topic name ${JSON.stringify(topic)}`);
+    this.sender.wakeup();
+    await this.metadata.awaitTopic(topic, this.maxBlockMs);
+    return [...(this.metadata.partitions(topic) ?? [])];
+  }
+}
+
+function levelFor(c: ResolvedConfig, name: CompressionName): number | undefined {
+  switch (name) {
+    case 'gzip': {
+      const l = c.int('compression.gzip.level');
+      return l === -1 ? undefined : l;
+    }
+    case 'lz4':
+      return c.int('compression.lz4.level');
+    case 'zstd':
+      return c.int('compression.zstd.level');
+    default:
+      return undefined;
+  }
+}
+
+function validateInterceptors(list: unknown): ProducerInterceptor[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw new ConfigError('interceptors', 'must be an array of { onSend?, onAcknowledgement? } objects');
+  list.forEach((i, n) => {
+    if (i === null || typeof i !== 'object') throw new ConfigError('interceptors', `entry ${n} must be an object with onSend and/or onAcknowledgement`);
+  });
+  return list as ProducerInterceptor[];
+}
+
+function normalizeHeaders(headers: Headers | undefined, topic: string): Array<[string, Data]> {
+  if (headers === undefined || headers === null) return [];
+  const out: Array<[string, Data]> = [];
+  const check = (name: unknown, value: unknown): void => {
+    if (typeof name !== 'string') throw new KafkaWireError('INVALID_RECORD', `Header names must be strings (record for topic ${topic})`);
+    if (value !== null && typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      throw new KafkaWireError('INVALID_RECORD', `Header ${JSON.stringify(name)} of a record for topic ${topic} must be a string, Uint8Array or null`);
+    }
+    out.push([name, value as Data]);
+  };
+  if (Array.isArray(headers)) {
+    for (const pair of headers as ReadonlyArray<readonly [string, Data]>) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new KafkaWireError('INVALID_RECORD', `Headers given as an array must be [name, value] pairs (record for topic ${topic})`);
+      check(pair[0], pair[1]);
+    }
+  } else if (typeof headers === 'object') {
+    for (const name of Object.keys(headers)) check(name, (headers as Record<string, Data>)[name]);
+  } else throw new KafkaWireError('INVALID_RECORD', `Headers must be an object or an array of [name, value] pairs (record for topic ${topic})`);
+  return out;
+}
+
+function normalizeTimestamp(ts: number | bigint | Date | undefined | null, topic: string, clock: Clock): number {
+  if (ts === undefined || ts === null) return Math.floor(clock.now());
+  const n = ts instanceof Date ? ts.getTime() : typeof ts === 'bigint' ? Number(ts) : ts;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new KafkaWireError('INVALID_TIMESTAMP', `Invalid timestamp ${String(ts)} for a record for topic ${topic}: it should be a non-negative integer of ms since the epoch`);
+  }
+  return n;
+}
+
+function asWireError(e: unknown): KafkaWireError {
+  if (e instanceof KafkaWireError) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  return new KafkaWireError('UNKNOWN', err.message, { cause: err });
+}
+
+/** The network layer's clock shape over the producer's Clock. */
+function adaptClock(clock: Clock): import('./network/clock.js').Clock {
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn: () => void, ms: number) => clock.setTimer(fn, ms),
+    clearTimeout: (h: unknown) => (h as { cancel(): void } | undefined)?.cancel(),
+  };
+}

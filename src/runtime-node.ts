@@ -1,0 +1,65 @@
+/**
+ * Node's Runtime (also what Bun uses): node:net sockets, node:diagnostics_channel events, and a
+ * synchronous check that an optional native codec package resolves, so `compression.type=zstd`
+ * without @mongodb-js/zstd fails in the Producer constructor rather than at the first batch.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { createRequire } from 'node:module';
+import { NATIVE_PACKAGES, type CompressionName } from './compression/codec.js';
+import { ConfigError } from './errors.js';
+import { NodeTransport } from './network/node-transport.js';
+import { registerRuntime, type Diagnostics, type Runtime } from './runtime.js';
+
+const require = createRequire(import.meta.url);
+
+/** Channel names tracing tools subscribe to. */
+export const CHANNELS = {
+  send: 'kafka-wire:send',
+  request: 'kafka-wire:request',
+  response: 'kafka-wire:response',
+  error: 'kafka-wire:error',
+} as const;
+
+const send = diagnosticsChannel.channel(CHANNELS.send);
+const request = diagnosticsChannel.channel(CHANNELS.request);
+const response = diagnosticsChannel.channel(CHANNELS.response);
+const error = diagnosticsChannel.channel(CHANNELS.error);
+
+const diagnostics: Diagnostics = {
+  get sendActive() {
+    return send.hasSubscribers;
+  },
+  send: (e) => send.publish(e),
+  request: (e) => {
+    if (request.hasSubscribers) request.publish(e);
+  },
+  response: (e) => {
+    if (response.hasSubscribers) response.publish(e);
+  },
+  error: (e) => {
+    if (error.hasSubscribers) error.publish(e);
+  },
+};
+
+function resolvable(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const nodeRuntime: Runtime = {
+  name: typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined' ? 'bun' : 'node',
+  transport: () => new NodeTransport(),
+  checkCodecAvailable(codec: CompressionName) {
+    // snappy and lz4 fall back to built-in pure TypeScript codecs; zstd has no fallback.
+    if (codec === 'zstd' && !resolvable(NATIVE_PACKAGES.zstd.name)) {
+      throw new ConfigError('compression.type', `zstd needs the optional package ${NATIVE_PACKAGES.zstd.name}: npm install ${NATIVE_PACKAGES.zstd.install}`);
+    }
+  },
+  diagnostics,
+};
+
+registerRuntime(nodeRuntime);

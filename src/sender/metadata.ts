@@ -1,0 +1,304 @@
+/**
+ * The producer's view of the cluster (Java's ProducerMetadata + Cluster): brokers, and for each
+ * topic the producer uses, its partitions, leaders, leader epochs and topic id.
+ *
+ * Owns: the current snapshot, which topics are of interest (and when each was last used, for
+ * metadata.max.idle.ms), whether a refresh is wanted, and the sends waiting for a topic to
+ * appear (up to max.block.ms). Does not own: the requests (the Sender sends Metadata requests
+ * and feeds the responses to `update`), the connections (the ConnectionPool, told about brokers
+ * through `onBrokers`).
+ *
+ * It implements the accumulator's ClusterView, so the accumulator reads leaders from here.
+ */
+import type { ClusterView, TopicPartition, TopicPartitionsView } from '../accumulator/cluster-view.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { KafkaWireError } from '../errors.js';
+
+export interface BrokerInfo {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+export interface PartitionInfo {
+  readonly partition: number;
+  /** -1 when the partition has no leader right now. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly errorCode: number;
+}
+
+interface TopicState {
+  readonly name: string;
+  readonly topicId: Uint8Array | null;
+  readonly partitions: readonly PartitionInfo[];
+  readonly view: TopicPartitionsView;
+}
+
+/** Topic-level outcome of a metadata response, as the Sender decoded it. */
+export interface TopicMetadata {
+  readonly name: string;
+  readonly errorCode: number;
+  readonly topicId: Uint8Array | null;
+  readonly partitions: readonly PartitionInfo[];
+}
+
+/** Topic errors that will not go away by waiting: the waiting sends fail at once. */
+const FATAL_TOPIC_ERRORS: ReadonlyMap<number, string> = new Map([
+  [17, 'INVALID_TOPIC_EXCEPTION'],
+  [29, 'TOPIC_AUTHORIZATION_FAILED'],
+]);
+
+interface Waiter {
+  readonly topic: string;
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+  timer: TimerHandle | null;
+}
+
+export class Metadata implements ClusterView {
+  private brokers = new Map<number, BrokerInfo>();
+  private topics = new Map<string, TopicState>();
+  private byNode = new Map<number, TopicPartition[]>();
+  private readonly interest = new Map<string, number>(); // topic -> last used (ms)
+  private readonly waiters = new Set<Waiter>();
+  private needsUpdate = true;
+  private lastRefreshMs = 0;
+  private lastSuccessfulRefreshMs = 0;
+  private clusterId: string | null = null;
+  /** Called when a refresh becomes urgent (new topic, stale leader): the Sender wakes up. */
+  onUpdateRequested: () => void = () => {};
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxAgeMs: number,
+    private readonly maxIdleMs: number,
+    private readonly refreshBackoffMs: number,
+  ) {}
+
+  // --- ClusterView (read by the accumulator) -------------------------------------------------
+
+  topic(topic: string): TopicPartitionsView | undefined {
+    return this.topics.get(topic)?.view;
+  }
+
+  leaderFor(topic: string, partition: number): number {
+    return this.topics.get(topic)?.partitions[partition]?.leader ?? -1;
+  }
+
+  leaderEpochFor(topic: string, partition: number): number {
+    return this.topics.get(topic)?.partitions[partition]?.leaderEpoch ?? -1;
+  }
+
+  partitionsForNode(nodeId: number): readonly TopicPartition[] {
+    return this.byNode.get(nodeId) ?? [];
+  }
+
+  // --- queries ----------------------------------------------------------------------------
+
+  broker(nodeId: number): BrokerInfo | undefined {
+    return this.brokers.get(nodeId);
+  }
+
+  allBrokers(): BrokerInfo[] {
+    return [...this.brokers.values()];
+  }
+
+  partitions(topic: string): readonly PartitionInfo[] | undefined {
+    return this.topics.get(topic)?.partitions;
+  }
+
+  topicId(topic: string): Uint8Array | null {
+    return this.topics.get(topic)?.topicId ?? null;
+  }
+
+  get cluster(): string | null {
+    return this.clusterId;
+  }
+
+  /** Topics a Metadata request should ask for. */
+  topicsOfInterest(): string[] {
+    return [...this.interest.keys()];
+  }
+
+  /** Seconds since the last successful refresh (metric metadata-age). */
+  ageSeconds(): number {
+    return this.lastSuccessfulRefreshMs === 0 ? NaN : (this.clock.now() - this.lastSuccessfulRefreshMs) / 1000;
+  }
+
+  // --- refresh scheduling --------------------------------------------------------------------
+
+  /** Asks for a refresh as soon as the backoff allows (stale leader, unknown topic, ...). */
+  requestUpdate(): void {
+    if (!this.needsUpdate) {
+      this.needsUpdate = true;
+      this.onUpdateRequested();
+    }
+  }
+
+  /** Milliseconds until a Metadata request is due (0 = now). */
+  timeToNextUpdate(now: number): number {
+    const backoff = Math.max(0, this.lastRefreshMs + this.refreshBackoffMs - now);
+    if (this.needsUpdate) return backoff;
+    return Math.max(backoff, this.lastSuccessfulRefreshMs + this.maxAgeMs - now);
+  }
+
+  /** The Sender sent a Metadata request; further requests wait for the backoff. */
+  markRefreshAttempt(now: number): void {
+    this.lastRefreshMs = now;
+    this.needsUpdate = false;
+  }
+
+  /** A refresh failed (network, error): try again after the backoff. */
+  refreshFailed(now: number): void {
+    this.lastRefreshMs = now;
+    this.needsUpdate = true;
+  }
+
+  /** Marks `topic` as used now; a topic not known yet triggers a refresh. */
+  touch(topic: string, now: number): void {
+    const known = this.interest.has(topic);
+    this.interest.set(topic, now);
+    if (!known && !this.topics.has(topic)) this.requestUpdate();
+  }
+
+  /**
+   * Resolves once `topic` has partitions in the metadata; rejects with TIMEOUT after `maxBlockMs`
+   * (Java: "Topic X not present in metadata after N ms.") or at once on a fatal topic error.
+   */
+  awaitTopic(topic: string, maxBlockMs: number): Promise<void> {
+    this.touch(topic, this.clock.now());
+    if (this.topics.has(topic)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { topic, resolve, reject, timer: null };
+      waiter.timer = this.clock.setTimer(() => {
+        this.waiters.delete(waiter);
+        reject(new KafkaWireError('TIMEOUT', `Topic ${topic} not present in metadata after ${maxBlockMs} ms.`, { retriable: true }));
+      }, maxBlockMs);
+      this.waiters.add(waiter);
+      this.requestUpdate();
+    });
+  }
+
+  /** Fails every waiting send (producer closing). */
+  failWaiters(error: Error): void {
+    for (const w of this.waiters) {
+      w.timer?.cancel();
+      w.reject(error);
+    }
+    this.waiters.clear();
+  }
+
+  // --- updates ------------------------------------------------------------------------------
+
+  /**
+   * Applies a Metadata response. Topics absent from the response keep their previous state
+   * (a response for a subset of topics must not forget the others).
+   */
+  update(brokers: readonly BrokerInfo[], topics: readonly TopicMetadata[], clusterId: string | null, now: number): void {
+    this.brokers = new Map(brokers.map((b) => [b.nodeId, b]));
+    this.clusterId = clusterId;
+    for (const t of topics) {
+      const fatal = FATAL_TOPIC_ERRORS.get(t.errorCode);
+      if (fatal) {
+        this.topics.delete(t.name);
+        this.rejectWaiters(t.name, new KafkaWireError(fatal, `Topic ${t.name}: ${fatal}`, { retriable: false }));
+        continue;
+      }
+      if (t.errorCode !== 0 || t.partitions.length === 0) {
+        // UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE (being created): keep waiting.
+        if (t.errorCode !== 0) this.needsUpdate = true;
+        continue;
+      }
+      const partitions = [...t.partitions].sort((a, b) => a.partition - b.partition);
+      // Partition ids are dense 0..n-1 in Kafka; index by id.
+      const dense: PartitionInfo[] = [];
+      for (const p of partitions) dense[p.partition] = p;
+      for (let i = 0; i < dense.length; i++) {
+        dense[i] ??= { partition: i, leader: -1, leaderEpoch: -1, replicas: [], isr: [], errorCode: 5 };
+      }
+      const available = dense.filter((p) => p.leader >= 0).map((p) => p.partition);
+      if (available.length < dense.length) this.needsUpdate = true;
+      this.topics.set(t.name, {
+        name: t.name,
+        topicId: t.topicId,
+        partitions: dense,
+        view: { partitionCount: dense.length, availablePartitions: available },
+      });
+      this.resolveWaiters(t.name);
+    }
+    this.expireIdleTopics(now);
+    this.rebuildNodeIndex();
+    this.lastSuccessfulRefreshMs = now;
+    this.lastRefreshMs = now;
+  }
+
+  /**
+   * KIP-951: a Produce response named the partition's new leader. Applies it if its epoch is
+   * newer than what we know, so the retry goes to the right broker without waiting for metadata.
+   */
+  updateLeader(topic: string, partition: number, leader: number, leaderEpoch: number, broker?: BrokerInfo): boolean {
+    const state = this.topics.get(topic);
+    const current = state?.partitions[partition];
+    if (!state || !current || leaderEpoch <= current.leaderEpoch) return false;
+    if (broker) this.brokers.set(broker.nodeId, broker);
+    if (!this.brokers.has(leader)) return false;
+    const partitions = state.partitions.slice();
+    partitions[partition] = { ...current, leader, leaderEpoch };
+    const available = partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+    this.topics.set(topic, { ...state, partitions, view: { partitionCount: partitions.length, availablePartitions: available } });
+    this.rebuildNodeIndex();
+    return true;
+  }
+
+  private expireIdleTopics(now: number): void {
+    for (const [topic, lastUsed] of this.interest) {
+      if (now - lastUsed > this.maxIdleMs && ![...this.waiters].some((w) => w.topic === topic)) {
+        this.interest.delete(topic);
+        this.topics.delete(topic);
+      }
+    }
+  }
+
+  private rebuildNodeIndex(): void {
+    const byNode = new Map<number, TopicPartition[]>();
+    for (const t of this.topics.values()) {
+      for (const p of t.partitions) {
+        if (p.leader < 0) continue;
+        let list = byNode.get(p.leader);
+        if (!list) byNode.set(p.leader, (list = []));
+        list.push(this.topicPartition(t.name, p.partition));
+      }
+    }
+    this.byNode = byNode;
+  }
+
+  /** TopicPartition objects are interned so the accumulator can use them as map keys. */
+  private readonly tpCache = new Map<string, TopicPartition[]>();
+  topicPartition(topic: string, partition: number): TopicPartition {
+    let list = this.tpCache.get(topic);
+    if (!list) this.tpCache.set(topic, (list = []));
+    return (list[partition] ??= { topic, partition });
+  }
+
+  private resolveWaiters(topic: string): void {
+    for (const w of this.waiters) {
+      if (w.topic !== topic) continue;
+      w.timer?.cancel();
+      this.waiters.delete(w);
+      w.resolve();
+    }
+  }
+
+  private rejectWaiters(topic: string, error: Error): void {
+    for (const w of this.waiters) {
+      if (w.topic !== topic) continue;
+      w.timer?.cancel();
+      this.waiters.delete(w);
+      w.reject(error);
+    }
+  }
+}
