@@ -57,7 +57,8 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
       list.push(v);
     }
   }
-  for (const s of specs) if (s.required && !values.has(s.name)) throw new UsageError(`missing required option ${s.name}`);
+  const wantsHelp = values.has('--help');
+  for (const s of specs) if (s.required && !wantsHelp && !values.has(s.name)) throw new UsageError(`missing required option ${s.name}`);
   return {
     one: (n) => values.get(n)?.[0],
     many: (n) => values.get(n) ?? [],
