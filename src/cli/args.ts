@@ -3,6 +3,9 @@
  * `--flag value` pairs, repeatable `--property k=v` flags, and (perf) `--producer-props k=v ...`
  * that swallow values until the next flag. Errors are UsageError, printed with the command's help.
  */
+import { readFileSync } from 'node:fs';
+import { parseProperties } from '../config.js';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -89,4 +92,19 @@ export function intFlag(flag: string, v: string | undefined, { min = -Infinity }
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min}, got ${v}`);
   return n;
+}
+
+/**
+ * Producer properties from `--producer.config FILE` overlaid with repeatable `k=v` flags (the
+ * flags win, as in Kafka's tools).
+ */
+export function producerProperties(args: ParsedArgs, pairsFlag: string): Record<string, string> {
+  const props: Record<string, string> = {};
+  const file = args.one('--producer.config');
+  if (file !== undefined) Object.assign(props, parseProperties(readFileSync(file, 'utf8')));
+  for (const kv of args.many(pairsFlag)) {
+    const [k, v] = keyValue(pairsFlag, kv);
+    props[k] = v;
+  }
+  return props;
 }

@@ -4,9 +4,8 @@
  * on stderr, and Java's own summary line as the last line on stdout so results compare directly.
  */
 import { readFileSync } from 'node:fs';
-import { parseProperties } from '../config.js';
 import { Producer, type ProducerConfig, type RecordMetadata } from '../index.js';
-import { type FlagSpec, UsageError, helpText, intFlag, keyValue, parseArgs } from './args.js';
+import { type FlagSpec, UsageError, helpText, intFlag, parseArgs, producerProperties } from './args.js';
 
 export const PERF_FLAGS: readonly FlagSpec[] = [
   { name: '--topic', arity: 'one', required: true, metavar: 'TOPIC', help: 'Topic to produce to.' },
@@ -84,13 +83,7 @@ class Stats {
 }
 
 export function perfProducerConfig(args: ReturnType<typeof parseArgs>): Record<string, string> {
-  const props: Record<string, string> = {};
-  const file = args.one('--producer.config');
-  if (file !== undefined) Object.assign(props, parseProperties(readFileSync(file, 'utf8')));
-  for (const kv of args.many('--producer-props')) {
-    const [k, v] = keyValue('--producer-props', kv);
-    props[k] = v;
-  }
+  const props = producerProperties(args, '--producer-props');
   if (props['bootstrap.servers'] === undefined) throw new UsageError('bootstrap.servers must be given in --producer-props or --producer.config');
   return props;
 }

@@ -4,12 +4,10 @@
  * `headers.key.separator`, `null.marker` and `ignore.error` behave as in Java's LineMessageReader.
  * A failed record is reported with its line number; the exit code is 1 if any record failed.
  */
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parseProperties } from '../config.js';
 import { Producer, type ProducerConfig } from '../index.js';
-import { type FlagSpec, UsageError, helpText, keyValue, parseArgs } from './args.js';
+import { type FlagSpec, UsageError, helpText, keyValue, parseArgs, producerProperties } from './args.js';
 
 export const PRODUCE_FLAGS: readonly FlagSpec[] = [
   { name: '--bootstrap-server', arity: 'one', required: true, metavar: 'HOST:PORT[,...]', help: 'Brokers to connect to.' },
@@ -107,13 +105,7 @@ export async function runProduce(argv: readonly string[], input: Readable, out: 
     return 0;
   }
   const reader = readerProps(args.many('--property'));
-  const props: Record<string, string> = {};
-  const file = args.one('--producer.config');
-  if (file !== undefined) Object.assign(props, parseProperties(readFileSync(file, 'utf8')));
-  for (const kv of args.many('--producer-property')) {
-    const [k, v] = keyValue('--producer-property', kv);
-    props[k] = v;
-  }
+  const props = producerProperties(args, '--producer-property');
   props['bootstrap.servers'] = args.one('--bootstrap-server')!;
   const codec = args.one('--compression-codec');
   if (codec !== undefined) props['compression.type'] = codec;
