@@ -23,7 +23,7 @@ import { prefixedLogger, type Logger, type UserLogger } from './logger.js';
 import { ProducerMetrics } from './metrics.js';
 import { ConnectionPool } from './network/connection-pool.js';
 import type { Transport } from './network/transport.js';
-import { choosePartition, type Partitioner } from './partitioner/index.js';
+import { choosePartition, murmur2, toPositive, type Partitioner } from './partitioner/index.js';
 import type { RecordData, RecordHeaderInput } from './protocol/record-batch.js';
 import { currentRuntime, type Runtime } from './runtime.js';
 import { Metadata, type PartitionInfo } from './sender/metadata.js';
@@ -144,6 +144,9 @@ export class Producer {
   /** Sends accepted but not yet in the accumulator (waiting for metadata or memory). */
   private readonly pendingSends = new Set<Promise<unknown>>();
   private closed = false;
+  /** Topic names already checked against Kafka's rules. */
+  private readonly validTopics = new Set<string>();
+  private keyScratch = new Uint8Array(256);
   private closePromise: Promise<void> | null = null;
 
   constructor(config: ProducerConfig, internals: ProducerInternals = {}) {
@@ -299,19 +302,19 @@ export class Producer {
       }
     }
     const topic = record.topic;
-    if (typeof topic !== 'string' || !TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-      throw new KafkaWireError('INVALID_TOPIC_EXCEPTION', `Invalid topic name ${JSON.stringify(topic)}: use 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-'`);
-    }
+    if (!this.validTopics.has(topic)) this.validateTopic(topic);
     if (!('value' in record)) throw new KafkaWireError('INVALID_RECORD', `A record for topic ${topic} needs a value (use null for a tombstone)`);
-    const headers = normalizeHeaders(record.headers, topic);
+    let headers = normalizeHeaders(record.headers, topic);
+    // Serializers may add headers (as Java's do): give them an array of their own.
+    if (headers === NO_HEADERS && (this.keySerializer !== null || this.valueSerializer !== null)) headers = [];
     const key = this.keySerializer ? asData('key', this.keySerializer(record.key ?? null, topic, headers), topic) : asData('key', record.key, topic);
     const value = this.valueSerializer ? asData('value', this.valueSerializer(record.value, topic, headers), topic) : asData('value', record.value, topic);
-    const timestamp = normalizeTimestamp(record.timestamp, topic, this.clock);
+    const now = this.clock.now();
+    const timestamp = normalizeTimestamp(record.timestamp, topic, now);
     const explicit = record.partition;
     if (explicit !== undefined && explicit !== null && (!Number.isInteger(explicit) || explicit < 0)) {
       throw new KafkaWireError('INVALID_PARTITION', `Invalid partition ${String(explicit)} given with a record for topic ${topic}`);
     }
-    const now = this.clock.now();
     this.metadata.touch(topic, now);
     if (this.metadata.topic(topic) !== undefined) {
       this.append(topic, explicit, key, value, headers, timestamp, slot, now, this.maxBlockMs);
@@ -339,27 +342,47 @@ export class Producer {
     maxBlockMs: number,
   ): void {
     const view = this.metadata.topic(topic)!;
-    const keyBytes = key === null ? null : typeof key === 'string' ? encoder.encode(key) : key;
     let partition: number;
     if (explicit !== undefined && explicit !== null) {
       if (explicit >= view.partitionCount) {
         throw new KafkaWireError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${explicit} of topic ${topic} with partition count ${view.partitionCount} is not present in metadata`);
       }
       partition = explicit;
+    } else if (this.partitioner === null && !this.ignoreKeys && typeof key === 'string' && view.partitionCount > 0) {
+      // Hot path for string keys: murmur2 over the key's UTF-8 bytes in a reused scratch buffer
+      // (the accumulator writes the string itself into the batch), no allocation per record.
+      const n = this.utf8Scratch(key);
+      partition = toPositive(murmur2(this.keyScratch, 0, n)) % view.partitionCount;
     } else {
+      const keyBytes = key === null ? null : typeof key === 'string' ? encoder.encode(key) : key;
       const valueBytes = this.partitioner && value !== null ? (typeof value === 'string' ? encoder.encode(value) : value) : null;
       partition = choosePartition(topic, null, keyBytes, valueBytes, view, { partitioner: this.partitioner, ignoreKeys: this.ignoreKeys });
     }
-    const result = this.accumulator.append(topic, partition, timestamp, keyBytes, value, headers.length === 0 ? null : (headers as RecordHeaderInput[]), slot, this.metadata, now, maxBlockMs);
+    const result = this.accumulator.append(topic, partition, timestamp, key, value, headers.length === 0 ? null : (headers as RecordHeaderInput[]), slot, this.metadata, now, maxBlockMs);
     if (result instanceof Promise) {
       this.sender.wakeup(); // memory is short: make sure the sender is draining
-      this.trackPending(result.then((r) => this.afterAppend(r)), slot, topic);
-    } else this.afterAppend(result);
+      this.trackPending(result.then((r) => this.afterAppend(r, this.clock.now())), slot, topic);
+    } else this.afterAppend(result, now);
   }
 
-  private afterAppend(result: AppendResult): void {
+  private afterAppend(result: AppendResult, now: number): void {
     if (result.batchIsFull || result.newBatchCreated) this.sender.wakeup();
-    this.metricsRegistry.recordSize.record(result.appendedBytes);
+    this.metricsRegistry.recordSize.record(result.appendedBytes, now);
+  }
+
+  /** UTF-8 of `s` into the reused key scratch buffer; returns its length. */
+  private utf8Scratch(s: string): number {
+    if (this.keyScratch.length < s.length * 3) this.keyScratch = new Uint8Array(s.length * 3);
+    return encoder.encodeInto(s, this.keyScratch).written;
+  }
+
+  /** Kafka's topic name rules, checked once per name (the result is cached). */
+  private validateTopic(topic: unknown): asserts topic is string {
+    if (typeof topic !== 'string' || !TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+      throw new KafkaWireError('INVALID_TOPIC_EXCEPTION', `Invalid topic name ${JSON.stringify(topic)}: use 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-'`);
+    }
+    if (this.validTopics.size > 10_000) this.validTopics.clear();
+    this.validTopics.add(topic);
   }
 
   private trackPending(p: Promise<unknown>, slot: unknown, topic: string): void {
@@ -491,8 +514,10 @@ function validateInterceptors(list: unknown): ProducerInterceptor[] {
   return list as ProducerInterceptor[];
 }
 
+const NO_HEADERS: Array<[string, Data]> = [];
+
 function normalizeHeaders(headers: Headers | undefined, topic: string): Array<[string, Data]> {
-  if (headers === undefined || headers === null) return [];
+  if (headers === undefined || headers === null) return NO_HEADERS;
   const out: Array<[string, Data]> = [];
   const check = (name: unknown, value: unknown): void => {
     if (typeof name !== 'string') throw new KafkaWireError('INVALID_RECORD', `Header names must be strings (record for topic ${topic})`);
@@ -512,8 +537,8 @@ function normalizeHeaders(headers: Headers | undefined, topic: string): Array<[s
   return out;
 }
 
-function normalizeTimestamp(ts: number | bigint | Date | undefined | null, topic: string, clock: Clock): number {
-  if (ts === undefined || ts === null) return Math.floor(clock.now());
+function normalizeTimestamp(ts: number | bigint | Date | undefined | null, topic: string, now: number): number {
+  if (ts === undefined || ts === null) return Math.floor(now);
   const n = ts instanceof Date ? ts.getTime() : typeof ts === 'bigint' ? Number(ts) : ts;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new KafkaWireError('INVALID_TIMESTAMP', `Invalid timestamp ${String(ts)} for a record for topic ${topic}: it should be a non-negative integer of ms since the epoch`);
