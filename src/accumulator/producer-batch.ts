@@ -29,6 +29,7 @@ import {
   RecordBatchBuilder,
   estimateRecordSizeUpperBound,
   setProducerState as writeProducerState,
+  writeCrc,
   withCompressedRecords,
   type RecordData,
   type RecordHeaderInput,
@@ -112,6 +113,8 @@ export class ProducerBatch {
   private count = 0;
   private state = OPEN;
   private wire: Uint8Array | null = null;
+  /** The wire bytes changed since their CRC was computed (see records()). */
+  private crcStale = false;
   private uncompressedRecordsSize = 0;
   private wireRecordsSize = 0;
   private final: FinalState | null = null;
@@ -255,7 +258,7 @@ export class ProducerBatch {
    */
   seal(): void {
     if (this.state !== OPEN) return;
-    const closed = this.builder.close();
+    const closed = this.builder.close({ crc: false });
     this.uncompressedRecordsSize = closed.length - RECORD_BATCH_HEADER_SIZE;
     const compress = this.ctx.compress;
     if (this.compression === 0 || this.count === 0 || compress === null) {
@@ -287,15 +290,16 @@ export class ProducerBatch {
   private compressed(records: Uint8Array, async: boolean): void {
     if (this.state !== COMPRESSING) return;
     this.wireRecordsSize = records.length;
-    this.setWire(withCompressedRecords(this.builder.close(), records));
+    this.setWire(withCompressedRecords(this.builder.close({ crc: false }), records, undefined, false));
     this.ctx.batchCompressed(this, this.uncompressedRecordsSize, records.length, async);
   }
 
   private setWire(bytes: Uint8Array): void {
     this.wire = bytes;
     this.state = SENDABLE;
+    this.crcStale = true;
     if (this.producerId !== -1n || this.baseSequence !== -1) {
-      writeProducerState(bytes, this.producerId, this.producerEpoch, this.baseSequence);
+      writeProducerState(bytes, this.producerId, this.producerEpoch, this.baseSequence, false);
     }
   }
 
@@ -305,6 +309,12 @@ export class ProducerBatch {
    */
   records(): Uint8Array {
     if (this.wire === null) throw new Error(`batch for ${this.topicPartition.topic}-${this.topicPartition.partition} is not sealed yet`);
+    // The CRC covers the producer state, which changes at first drain (and on epoch bumps):
+    // compute it here, when the bytes are about to be sent, so it is computed once per send.
+    if (this.crcStale) {
+      writeCrc(this.wire);
+      this.crcStale = false;
+    }
     return this.wire;
   }
 
@@ -329,7 +339,10 @@ export class ProducerBatch {
     this.producerId = producerId;
     this.producerEpoch = producerEpoch;
     this.baseSequence = baseSequence;
-    if (this.wire !== null) writeProducerState(this.wire, producerId, producerEpoch, baseSequence);
+    if (this.wire !== null) {
+      writeProducerState(this.wire, producerId, producerEpoch, baseSequence, false);
+      this.crcStale = true;
+    }
   }
 
   /** Java's `resetProducerState`: a new epoch / sequence for a batch that already had one. */

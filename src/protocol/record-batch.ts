@@ -285,7 +285,7 @@ export class RecordBatchBuilder {
    * batch; until then the CRC is computed with "no producer" values. Compression, when
    * configured, is applied afterwards by `withCompressedRecords` to `recordsSection()`.
    */
-  close(): Uint8Array {
+  close(options: { crc?: boolean } = {}): Uint8Array {
     if (this.closedSize >= 0) return this.buffer.subarray(0, this.closedSize);
     const v = this.view;
     v.setBigInt64(0, this.baseOffset);
@@ -302,7 +302,8 @@ export class RecordBatchBuilder {
     v.setInt32(OFFSET_RECORD_COUNT, this.count);
     this.closedSize = this.pos;
     const bytes = this.buffer.subarray(0, this.pos);
-    writeCrc(bytes);
+    // The producer skips this (crc: false) and checksums once, when the batch is sent.
+    if (options.crc !== false) writeCrc(bytes);
     return bytes;
   }
 
@@ -367,25 +368,25 @@ export function writeCrc(batch: Uint8Array): void {
  * CRC. The sender calls this when it assigns sequence numbers (first drain, or after an epoch
  * bump under KIP-360), so the CRC is computed once per such assignment, never per record.
  */
-export function setProducerState(batch: Uint8Array, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+export function setProducerState(batch: Uint8Array, producerId: bigint, producerEpoch: number, baseSequence: number, crc = true): void {
   const v = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   v.setBigInt64(OFFSET_PRODUCER_ID, producerId);
   v.setInt16(OFFSET_PRODUCER_EPOCH, producerEpoch);
   v.setInt32(OFFSET_BASE_SEQUENCE, baseSequence);
-  writeCrc(batch);
+  if (crc) writeCrc(batch);
 }
 
 /**
  * Builds the compressed form of a closed batch: same header (with batchLength, attributes kept)
  * followed by `compressedRecords`, written into `target` (or a new array). The CRC is recomputed.
  */
-export function withCompressedRecords(closedBatch: Uint8Array, compressedRecords: Uint8Array, target?: Uint8Array): Uint8Array {
+export function withCompressedRecords(closedBatch: Uint8Array, compressedRecords: Uint8Array, target?: Uint8Array, crc = true): Uint8Array {
   const size = RECORD_BATCH_HEADER_SIZE + compressedRecords.length;
   const out = target ? target.subarray(0, size) : new Uint8Array(size);
   out.set(closedBatch.subarray(0, RECORD_BATCH_HEADER_SIZE), 0);
   out.set(compressedRecords, RECORD_BATCH_HEADER_SIZE);
   new DataView(out.buffer, out.byteOffset, out.byteLength).setInt32(OFFSET_BATCH_LENGTH, size - 12);
-  writeCrc(out);
+  if (crc) writeCrc(out);
   return out;
 }
 
