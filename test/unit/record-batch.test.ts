@@ -65,6 +65,17 @@ describe('RecordBatchBuilder', () => {
     expect(a.close()).toEqual(b.close());
   });
 
+  test('ASCII strings on both sides of the loop/encoder crossover encode as their bytes', () => {
+    for (const n of [0, 1, 47, 48, 49, 200, 5000]) {
+      const s = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(200).slice(0, n);
+      const a = new RecordBatchBuilder(new Uint8Array(16384));
+      const b = new RecordBatchBuilder(new Uint8Array(16384));
+      a.tryAppend(1, s, s, null);
+      b.tryAppend(1, enc.encode(s), enc.encode(s), null);
+      expect(a.close()).toEqual(b.close());
+    }
+  });
+
   test('tryAppend refuses a record that does not fit and writes nothing', async () => {
     const b = new RecordBatchBuilder(new Uint8Array(RECORD_BATCH_HEADER_SIZE + 30));
     expect(b.tryAppend(0, 'k', 'small', null)).toBe(true);
