@@ -1,0 +1,5 @@
+// Programmatic entry for the broker tooling (used by tools/broker/cli.mjs, tools/main-job.mjs
+// and test/helpers/global-setup.ts). Types: index.d.mts.
+export { stateDir, probeMetadata, REPO_ROOT } from './common.mjs';
+export { kafkaUp, kafkaDown, kafkaRelease, kafkaStatus, kafkaClasspath, kafkaPrepare, javaTool, kafkaMain } from './kafka.mjs';
+export { mockUp, mockDown, mockRelease, mockStatus, buildMock } from './mock.mjs';

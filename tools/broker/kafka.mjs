@@ -1,0 +1,442 @@
+// A real Apache Kafka cluster (KRaft, no ZooKeeper) run from the jars Maven puts in ~/.m2.
+//
+// Layout of one cluster:
+//   <state>/kafka.json                 pids, ports, dirs, bootstrap (the source of truth for down/status)
+//   <state>/logs/kafka-node-<id>.log   each node's stdout+stderr (kept after `down` for post-mortems)
+//   <repo>/.kafka-wire/cache/          classpath resolved by Maven, compiled Java helpers, CDS
+//                                      archive: shared by all state dirs (KAFKA_WIRE_CACHE_DIR)
+//   $TMPDIR/kafka-wire-kafka-XXXX/     node-<id>/server.properties and node-<id>/data (removed by `down`)
+//
+// Every node is a combined broker+controller (process.roles=broker,controller); N nodes form an
+// N-voter static quorum, so topics can have replication factor up to N.
+
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  REPO_ROOT,
+  addLease,
+  cacheDir,
+  dropLease,
+  freePorts,
+  have,
+  isAlive,
+  otherLeaseHolders,
+  ownsProcess,
+  probeMetadata,
+  readJson,
+  sleep,
+  stateDir,
+  stopProcesses,
+  tail,
+  withLock,
+  writeJson,
+} from './common.mjs';
+
+const POM = path.join(REPO_ROOT, 'tools', 'kafka', 'pom.xml');
+const BROKER_LOG4J = path.join(REPO_ROOT, 'tools', 'kafka', 'log4j2.properties');
+const TOOLS_LOG4J = path.join(REPO_ROOT, 'tools', 'kafka', 'log4j2-tools.properties');
+const JAVA_SRC_DIR = path.join(REPO_ROOT, 'tools', 'kafka', 'src');
+
+/** How long a cold cluster may take to answer metadata (3 JVMs on 2 shared cores are slow). */
+const READY_TIMEOUT_MS = Number(process.env.KAFKA_WIRE_READY_TIMEOUT_MS ?? 180_000);
+
+/**
+ * JVM flags for a broker. The heap is capped so several brokers (and the test run) fit next to
+ * each other; SerialGC starts fastest and is plenty for a 512 MiB heap. C2 stays on: the main
+ * job measures producer throughput against this broker, and a C1-only broker would be the
+ * bottleneck. KAFKA_WIRE_JVM_OPTS appends (and so can override) flags.
+ */
+function brokerJvmFlags() {
+  return [
+    '-Xmx512m',
+    '-Xms256m',
+    '-XX:+UseSerialGC',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${BROKER_LOG4J}`,
+    ...(process.env.KAFKA_WIRE_JVM_OPTS ?? '').split(/\s+/).filter(Boolean),
+  ];
+}
+
+/** JVM flags for short-lived tools: startup time is all that matters, so C1 only. */
+const TOOL_JVM_FLAGS = [
+  '-Xmx256m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-Djava.awt.headless=true',
+  `-Dlog4j2.configurationFile=${TOOLS_LOG4J}`,
+];
+
+const stateFile = (dir) => path.join(dir, 'kafka.json');
+
+function sha(...parts) {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex').slice(0, 16);
+}
+
+function run(cmd, args, { input, cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+/**
+ * The Java classpath of Kafka's jars, as a java/javac @argfile (`-cp "..."`), resolved by
+ * Maven once and cached per pom content. `mvn dependency:build-classpath` costs ~5 s even when
+ * everything is in ~/.m2, so each `up` reading the cache instead matters.
+ * Returns `{ cp, argFile }`.
+ */
+export async function kafkaClasspath({ log = () => {} } = {}) {
+  const pomText = fs.readFileSync(POM);
+  const key = sha(pomText);
+  const cpFile = path.join(cacheDir(), `classpath-${key}.txt`);
+  const argFile = path.join(cacheDir(), `classpath-${key}.args`);
+  const cached = fs.existsSync(cpFile) ? fs.readFileSync(cpFile, 'utf8').trim() : '';
+  // The cache is only good while the jars are still there (~/.m2 may have been wiped).
+  if (cached && cached.split(path.delimiter).every((jar) => fs.existsSync(jar))) {
+    if (!fs.existsSync(argFile)) writeArgFile(argFile, cached);
+    return { cp: cached, argFile };
+  }
+  if (!have('mvn')) throw new Error('Maven (mvn) is not installed: it resolves the Kafka jars (apt-get install maven)');
+  log(`resolving Kafka jars with Maven (${path.relative(REPO_ROOT, POM)}); the first time downloads ~90 MB into ~/.m2`);
+  const tmp = `${cpFile}.${process.pid}.tmp`;
+  const res = await run('mvn', ['-B', '-q', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`]);
+  if (res.code !== 0 || !fs.existsSync(tmp)) {
+    throw new Error(`mvn dependency:build-classpath failed (exit ${res.code}):\n${res.stdout.toString()}\n${res.stderr}`);
+  }
+  fs.renameSync(tmp, cpFile);
+  const cp = fs.readFileSync(cpFile, 'utf8').trim();
+  writeArgFile(argFile, cp);
+  return { cp, argFile };
+}
+
+function writeArgFile(file, cp) {
+  // A java @argfile keeps the ~90-jar classpath off the command line (readable `ps`). Written
+  // via rename: a JVM started by a parallel caller must never read half a file.
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `-cp "${cp}"\n`);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Compile tools/kafka/src/*.java (KafkaWireTool: admin + reference consumer/producer;
+ * KafkaWireNode: format-then-run launcher for a broker) against Kafka's jars, once per
+ * source+classpath, into a jar in the cache. A jar, not a classes dir, because class data
+ * sharing (below) only accepts jars on the classpath. Returns `{ jar, cp }` with cp = jar + Kafka.
+ */
+async function javaHelpers(classpath) {
+  const srcDir = JAVA_SRC_DIR;
+  const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith('.java')).sort().map((f) => path.join(srcDir, f));
+  const key = sha(...sources.map((f) => fs.readFileSync(f)), classpath.cp);
+  const jar = path.join(cacheDir(), `java-helpers-${key}.jar`);
+  const cp = `${jar}${path.delimiter}${classpath.cp}`;
+  if (fs.existsSync(jar)) return { jar, cp, key };
+  const tmp = `${jar}.${process.pid}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const javac = await run('javac', ['-nowarn', `@${classpath.argFile}`, '-d', tmp, ...sources]);
+  if (javac.code !== 0) throw new Error(`javac ${sources.map((f) => path.basename(f)).join(' ')} failed:\n${javac.stdout}${javac.stderr}`);
+  const jarRes = await run('jar', ['cf', `${tmp}.jar`, '-C', tmp, '.']);
+  if (jarRes.code !== 0) throw new Error(`jar failed:\n${jarRes.stderr}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.renameSync(`${tmp}.jar`, jar); // atomic: concurrent callers see no jar or a whole one
+  return { jar, cp, key };
+}
+
+/**
+ * Run the Java helper (see KafkaWireTool.java for its commands). Resolves its stdout as a
+ * Buffer; rejects with stderr on a non-zero exit.
+ *
+ * Tests call this for every topic they create, so JVM startup matters: the first call records
+ * the classes it loads into an AppCDS archive (-XX:ArchiveClassesAtExit, a one-off ~5 s), later
+ * calls map it (-XX:SharedArchiveFile), which halves the CPU a call costs (~1.6 s -> ~0.8 s).
+ * A stale or broken archive is ignored by the JVM (-Xshare:auto), never fatal.
+ */
+export async function javaTool(args, { input } = {}) {
+  const helpers = await javaHelpers(await kafkaClasspath());
+  const jsa = path.join(cacheDir(), `java-helpers-${helpers.key}.jsa`);
+  const cds = [];
+  let dumping = null;
+  if (fs.existsSync(jsa)) {
+    cds.push(`-XX:SharedArchiveFile=${jsa}`);
+  } else {
+    // One process dumps; the others (parallel test workers) run without an archive meanwhile.
+    // A lock left by a dumper that died is taken over.
+    const lock = `${jsa}.lock`;
+    const owner = Number(fs.existsSync(lock) ? fs.readFileSync(lock, 'utf8') : 0);
+    if (owner && !isAlive(owner)) {
+      fs.rmSync(`${jsa}.${owner}.tmp`, { force: true });
+      fs.rmSync(lock, { force: true });
+    }
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      dumping = `${jsa}.${process.pid}.tmp`;
+      cds.push(`-XX:ArchiveClassesAtExit=${dumping}`);
+    } catch {
+      /* someone else is dumping */
+    }
+  }
+  try {
+    // JVM unified logging (CDS notes included) defaults to stdout, which carries our JSON.
+    const res = await run('java', [...TOOL_JVM_FLAGS, '-Xlog:disable', '-Xlog:all=error:stderr', ...cds, '-cp', helpers.cp, 'KafkaWireTool', ...args], { input });
+    if (res.code !== 0) throw new Error(`KafkaWireTool ${args[0]} failed (exit ${res.code}):\n${res.stderr}`);
+    if (dumping && fs.existsSync(dumping)) fs.renameSync(dumping, jsa);
+    return res.stdout;
+  } finally {
+    if (dumping) {
+      fs.rmSync(dumping, { force: true });
+      fs.rmSync(`${jsa}.lock`, { force: true });
+    }
+  }
+}
+
+/** Run a main class from Kafka's jars (e.g. org.apache.kafka.tools.TopicCommand). */
+export async function kafkaMain(mainClass, args, { input } = {}) {
+  const { argFile } = await kafkaClasspath();
+  return run('java', [...TOOL_JVM_FLAGS, `@${argFile}`, mainClass, ...args], { input });
+}
+
+/** A Kafka Uuid (cluster id): 16 random bytes, base64url without padding, never starting with '-'. */
+function randomKafkaUuid() {
+  for (;;) {
+    const s = crypto.randomBytes(16).toString('base64url');
+    if (!s.startsWith('-')) return s;
+  }
+}
+
+function serverProperties({ id, n, port, controllerPort, voters, dataDir }) {
+  const rf = Math.min(n, 3);
+  const minIsr = Math.min(n, 2);
+  return [
+    '# Written by tools/broker/kafka.mjs. A combined broker+controller, tuned for fast tests.',
+    'process.roles=broker,controller',
+    `node.id=${id}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=1',
+    'auto.create.topics.enable=true',
+    // Internal topics: replicated as far as the cluster allows, few partitions (each is a
+    // log + a coordinator to load, and tests never need 50 of them).
+    `offsets.topic.replication.factor=${rf}`,
+    'offsets.topic.num.partitions=3',
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${minIsr}`,
+    'transaction.state.log.num.partitions=3',
+    `share.coordinator.state.topic.replication.factor=${rf}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
+    // Consumer groups in tests should not wait 3 s for more members.
+    'group.initial.rebalance.delay.ms=0',
+    // Quicker registration/unfencing at startup and quicker fencing of a killed node.
+    'broker.heartbeat.interval.ms=500',
+    'broker.session.timeout.ms=6000',
+    '',
+  ].join('\n');
+}
+
+/** The running cluster's state, or null. `alive` tells whether every node still runs. */
+export function kafkaStatus() {
+  const dir = stateDir();
+  const st = readJson(stateFile(dir));
+  if (!st) return null;
+  const nodes = st.nodes.map((nd) => ({ ...nd, alive: ownsProcess(nd.pid, dir) }));
+  return { ...st, nodes, alive: nodes.every((nd) => nd.alive) };
+}
+
+async function answers(st) {
+  try {
+    const md = await probeMetadata('127.0.0.1', st.nodes[0].port, 2_000);
+    return md.brokers.length === st.nodes.length;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Start an N-node cluster, or return the one already running. Resolves the state, with
+ * `reused: true` if it was already up. Progress goes to `log`.
+ *
+ * `lease: true` (test runs, the main job): take a lease and, if the cluster is started here,
+ * mark it managed, so kafkaRelease() stops it once the last lease holder is done.
+ * Without a lease (the CLI), the cluster belongs to the user: a managed cluster found running
+ * becomes unmanaged, and only `down` stops it.
+ */
+export async function kafkaUp({ brokers, log = () => {}, lease = false } = {}) {
+  const dir = stateDir();
+  return withLock(path.join(dir, 'kafka.lock'), async () => {
+    const existing = kafkaStatus();
+    if (existing?.alive && (await answers(existing))) {
+      if (brokers !== undefined && brokers !== existing.nodes.length) {
+        throw new Error(
+          `a ${existing.nodes.length}-broker Kafka is already up (${existing.bootstrap}); run \`npm run broker -- down\` first`,
+        );
+      }
+      if (lease) addLease(dir, 'kafka');
+      else if (existing.managed) writeJson(stateFile(dir), { ...readJson(stateFile(dir)), managed: false });
+      return { ...existing, reused: true };
+    }
+    if (existing) {
+      log('cleaning up a stale cluster entry');
+      await stopCluster(existing, dir);
+    }
+    const st = await startCluster(brokers ?? 1, dir, log, lease);
+    if (lease) addLease(dir, 'kafka');
+    return st;
+  });
+}
+
+/**
+ * Give up this process's lease; stop the cluster if it is managed and no other live process
+ * holds a lease. Resolves true if it stopped the cluster.
+ */
+export async function kafkaRelease() {
+  const dir = stateDir();
+  return withLock(path.join(dir, 'kafka.lock'), async () => {
+    dropLease(dir, 'kafka');
+    const st = readJson(stateFile(dir));
+    if (!st?.managed || otherLeaseHolders(dir, 'kafka').length > 0) return false;
+    await stopCluster(st, dir);
+    return true;
+  });
+}
+
+async function startCluster(n, dir, log, managed) {
+  if (!have('java')) throw new Error('java is not installed (Kafka needs Java 17+)');
+  const t0 = Date.now();
+  const classpath = await kafkaClasspath({ log });
+  const ports = await freePorts(2 * n);
+  const clusterId = randomKafkaUuid();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-wire-kafka-'));
+  const nodes = [];
+  for (let i = 0; i < n; i++) {
+    const id = i + 1;
+    nodes.push({
+      id,
+      port: ports[2 * i],
+      controllerPort: ports[2 * i + 1],
+      dir: path.join(root, `node-${id}`),
+      log: path.join(dir, 'logs', `kafka-node-${id}.log`),
+      pid: 0,
+    });
+  }
+  const voters = nodes.map((nd) => `${nd.id}@127.0.0.1:${nd.controllerPort}`).join(',');
+  const st = {
+    kind: 'kafka',
+    clusterId,
+    root,
+    bootstrap: nodes.map((nd) => `127.0.0.1:${nd.port}`).join(','),
+    startedAt: new Date().toISOString(),
+    managed,
+    nodes,
+  };
+
+  try {
+    // Each node formats its own storage (shared cluster id) and starts in one JVM: KafkaWireNode.
+    const helpers = await javaHelpers(classpath);
+    const nodeArgFile = path.join(cacheDir(), `node-${helpers.key}.args`);
+    if (!fs.existsSync(nodeArgFile)) writeArgFile(nodeArgFile, helpers.cp);
+    for (const nd of nodes) {
+      fs.mkdirSync(nd.dir, { recursive: true });
+      fs.writeFileSync(
+        path.join(nd.dir, 'server.properties'),
+        serverProperties({ ...nd, n, voters, dataDir: path.join(nd.dir, 'data') }),
+      );
+    }
+
+    // Start the nodes detached (own process group, output to a file) so `up` can return.
+    for (const nd of nodes) {
+      const fd = fs.openSync(nd.log, 'w');
+      const child = spawn(
+        'java',
+        [
+          ...brokerJvmFlags(),
+          // Marks the process as ours: `down` only signals pids whose command line has it.
+          `-Dkafka.wire.state=${dir}`,
+          `@${nodeArgFile}`,
+          'KafkaWireNode',
+          path.join(nd.dir, 'server.properties'),
+          clusterId,
+        ],
+        { cwd: nd.dir, detached: true, stdio: ['ignore', fd, fd] },
+      );
+      fs.closeSync(fd);
+      child.unref();
+      nd.pid = child.pid;
+      // Persist after every spawn: a failure half-way must still leave `down` able to clean up.
+      writeJson(stateFile(dir), st);
+    }
+    log(`started ${n} node(s) (cluster id ${clusterId}): pids ${nodes.map((nd) => nd.pid).join(' ')}; waiting for metadata`);
+
+    // Ready = every node answers Metadata listing all N brokers (i.e. all registered and unfenced).
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const dead = nodes.find((nd) => !isAlive(nd.pid));
+      if (dead) throw nodeError(dead, `Kafka node ${dead.id} exited during startup`);
+      const views = await Promise.all(
+        nodes.map((nd) => probeMetadata('127.0.0.1', nd.port, 2_000).catch(() => null)),
+      );
+      if (views.every((v) => v && v.brokers.length === n)) break;
+      if (Date.now() > deadline) {
+        throw nodeError(nodes[0], `Kafka did not answer metadata with ${n} broker(s) within ${READY_TIMEOUT_MS} ms`);
+      }
+      await sleep(150);
+    }
+    log(`Kafka up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return { ...st, reused: false };
+  } catch (e) {
+    await stopCluster(st, dir);
+    throw e;
+  }
+}
+
+function nodeError(nd, msg) {
+  return new Error(`${msg}\nlog: ${nd.log}\n--- last lines ---\n${tail(nd.log, 30)}`);
+}
+
+async function stopCluster(st, dir) {
+  const killed = await stopProcesses(
+    st.nodes.map((nd) => nd.pid),
+    { marker: dir, timeoutMs: 15_000 },
+  );
+  if (st.root) fs.rmSync(st.root, { recursive: true, force: true });
+  fs.rmSync(stateFile(dir), { force: true });
+  return killed;
+}
+
+/** Stop the cluster (SIGTERM, SIGKILL after 15 s) and delete its data. Logs stay. */
+export async function kafkaDown() {
+  const dir = stateDir();
+  return withLock(path.join(dir, 'kafka.lock'), async () => {
+    const st = readJson(stateFile(dir));
+    if (!st) return null;
+    const killed = await stopCluster(st, dir);
+    return { pids: st.nodes.map((nd) => nd.pid), killed };
+  });
+}
+
+/**
+ * Resolve the jars and compile the Java helpers now (CI does this before the tests, so a
+ * missing dependency fails early and the first test does not pay for it).
+ */
+export async function kafkaPrepare({ log = () => {} } = {}) {
+  const classpath = await kafkaClasspath({ log });
+  const helpers = await javaHelpers(classpath);
+  return { classpath: classpath.cp.split(path.delimiter).length, helpersJar: helpers.jar };
+}

@@ -1,0 +1,143 @@
+// librdkafka's mock cluster (tools/mock/mock-cluster.c) as a detached process.
+//
+//   <state>/mock.json        pid, bootstrap, control port
+//   <state>/logs/mock.log    the process's stdout+stderr (first line: READY ...)
+//
+// The binary is compiled on first use (and again whenever the source is newer than it).
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  REPO_ROOT,
+  addLease,
+  dropLease,
+  have,
+  isAlive,
+  otherLeaseHolders,
+  ownsProcess,
+  probeMetadata,
+  readJson,
+  sleep,
+  stateDir,
+  stopProcesses,
+  tail,
+  withLock,
+  writeJson,
+} from './common.mjs';
+
+const SRC = path.join(REPO_ROOT, 'tools', 'mock', 'mock-cluster.c');
+const BIN = path.join(REPO_ROOT, 'tools', 'mock', 'mock-cluster');
+const stateFile = (dir) => path.join(dir, 'mock.json');
+
+/** Compile tools/mock/mock-cluster if missing or older than its source; returns its path. */
+export function buildMock({ log = () => {} } = {}) {
+  if (fs.existsSync(BIN) && fs.statSync(BIN).mtimeMs >= fs.statSync(SRC).mtimeMs) return BIN;
+  if (!have('gcc')) throw new Error('gcc is not installed: it builds the mock cluster (apt-get install gcc librdkafka-dev)');
+  if (!fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) {
+    throw new Error('librdkafka-dev is not installed: the mock cluster needs rdkafka_mock.h (apt-get install librdkafka-dev)');
+  }
+  log('compiling tools/mock/mock-cluster');
+  const tmp = `${BIN}.${process.pid}.tmp`;
+  const res = spawnSync('gcc', ['-O2', '-Wall', '-o', tmp, SRC, '-lrdkafka'], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`gcc failed:\n${res.stdout}${res.stderr}`);
+  fs.renameSync(tmp, BIN); // atomic: a concurrent `up` never runs a half-written binary
+  return BIN;
+}
+
+/** The running mock's state, or null; `alive` tells whether the process still runs. */
+export function mockStatus() {
+  const dir = stateDir();
+  const st = readJson(stateFile(dir));
+  if (!st) return null;
+  return { ...st, alive: ownsProcess(st.pid, dir) };
+}
+
+/**
+ * Start the mock cluster with N brokers, or return the running one (`reused: true`).
+ * `lease` works as for kafkaUp (see kafka.mjs): test runs share, the last one out stops it.
+ */
+export async function mockUp({ brokers, log = () => {}, lease = false } = {}) {
+  const dir = stateDir();
+  return withLock(path.join(dir, 'mock.lock'), async () => {
+    const existing = mockStatus();
+    if (existing?.alive) {
+      if (brokers !== undefined && brokers !== existing.brokers) {
+        throw new Error(
+          `a ${existing.brokers}-broker mock cluster is already up (${existing.bootstrap}); run \`npm run broker -- down --mock\` first`,
+        );
+      }
+      if (lease) addLease(dir, 'mock');
+      else if (existing.managed) writeJson(stateFile(dir), { ...readJson(stateFile(dir)), managed: false });
+      return { ...existing, reused: true };
+    }
+    if (existing) await mockStop(existing, dir);
+
+    const bin = buildMock({ log });
+    const n = brokers ?? 1;
+    const logFile = path.join(dir, 'logs', 'mock.log');
+    const fd = fs.openSync(logFile, 'w');
+    const child = spawn(bin, ['--brokers', String(n), '--state', dir], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    fs.closeSync(fd);
+    child.unref();
+    const st = { kind: 'mock', pid: child.pid, brokers: n, log: logFile, bootstrap: '', controlPort: 0, managed: lease };
+    writeJson(stateFile(dir), st);
+
+    try {
+      // The READY line carries the ports the mock picked itself (no race for free ports).
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const m = /^READY bootstrap=(\S+) control=(\d+)/m.exec(fs.readFileSync(logFile, 'utf8'));
+        if (m) {
+          st.bootstrap = m[1];
+          st.controlPort = Number(m[2]);
+          break;
+        }
+        if (!isAlive(child.pid)) throw new Error(`mock cluster exited during startup\nlog: ${logFile}\n${tail(logFile)}`);
+        if (Date.now() > deadline) throw new Error(`mock cluster did not start within 15 s\nlog: ${logFile}\n${tail(logFile)}`);
+        await sleep(20);
+      }
+      const [host, port] = st.bootstrap.split(',')[0].split(':');
+      await probeMetadata(host, Number(port), 5_000);
+      writeJson(stateFile(dir), st);
+      if (lease) addLease(dir, 'mock');
+      log(`mock cluster up: ${n} broker(s), control port ${st.controlPort}`);
+      return { ...st, alive: true, reused: false };
+    } catch (e) {
+      await mockStop(st, dir);
+      throw e;
+    }
+  });
+}
+
+async function mockStop(st, dir) {
+  const killed = await stopProcesses([st.pid], { marker: dir, timeoutMs: 5_000 });
+  fs.rmSync(stateFile(dir), { force: true });
+  return killed;
+}
+
+/** Stop the mock cluster (SIGTERM, SIGKILL after 5 s). Its data lives in memory only. */
+export async function mockDown() {
+  const dir = stateDir();
+  return withLock(path.join(dir, 'mock.lock'), async () => {
+    const st = readJson(stateFile(dir));
+    if (!st) return null;
+    const killed = await mockStop(st, dir);
+    return { pids: [st.pid], killed };
+  });
+}
+
+/** Give up this process's lease; stop the mock if it is managed and nobody else holds one. */
+export async function mockRelease() {
+  const dir = stateDir();
+  return withLock(path.join(dir, 'mock.lock'), async () => {
+    dropLease(dir, 'mock');
+    const st = readJson(stateFile(dir));
+    if (!st?.managed || otherLeaseHolders(dir, 'mock').length > 0) return false;
+    await mockStop(st, dir);
+    return true;
+  });
+}
