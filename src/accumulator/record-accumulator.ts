@@ -28,6 +28,7 @@ import {
   type RecordData,
   type RecordHeaderInput,
 } from '../protocol/record-batch.js';
+import { ExponentialBackoff } from '../backoff.js';
 import { BufferPool } from './buffer-pool.js';
 import type { ClusterView, TopicPartition, TopicPartitionsView } from './cluster-view.js';
 import { COMPRESSION_RATE_ESTIMATION_FACTOR, CompressionRatioEstimator } from './compression-ratio.js';
@@ -255,7 +256,7 @@ export class RecordAccumulator {
 
   private readonly retryBackoffMs: number;
   private readonly retryBackoffMaxMs: number;
-  private readonly retryBackoffExpMax: number;
+  private readonly backoff: ExponentialBackoff;
   private readonly transactional: boolean;
   private readonly adaptive: boolean;
   private readonly partitionAvailabilityTimeoutMs: number;
@@ -264,7 +265,6 @@ export class RecordAccumulator {
   private readonly recordSizeLimit: number;
   private readonly clock: Clock;
   private readonly randomInt: RandomInt;
-  private readonly random: () => number;
   private hooks: SenderHooks;
   private readonly ctx: BatchContext;
 
@@ -297,17 +297,13 @@ export class RecordAccumulator {
     this.partitionAvailabilityTimeoutMs = options.partitionAvailabilityTimeoutMs ?? 0;
     this.retryBackoffMaxMs = options.retryBackoffMaxMs;
     this.retryBackoffMs = Math.min(options.retryBackoffMs, options.retryBackoffMaxMs);
-    this.retryBackoffExpMax =
-      this.retryBackoffMaxMs > this.retryBackoffMs
-        ? Math.log(this.retryBackoffMaxMs / Math.max(this.retryBackoffMs, 1)) / Math.log(RETRY_BACKOFF_EXP_BASE)
-        : 0;
     this.maxUncompressedBatchSize = Math.max(
       this.batchSize,
       options.maxUncompressedBatchSize ?? Math.min(this.maxRequestSize, 4 * this.batchSize),
     );
     this.recordSizeLimit = Math.min(this.maxRequestSize, this.pool.totalMemory);
     this.randomInt = options.randomInt ?? defaultRandomInt;
-    this.random = options.random ?? Math.random;
+    this.backoff = new ExponentialBackoff(this.retryBackoffMs, RETRY_BACKOFF_EXP_BASE, this.retryBackoffMaxMs, RETRY_BACKOFF_JITTER, options.random ?? Math.random);
     this.hooks = options.hooks ?? {};
     if (this.compression !== 0 && !options.compress) {
       throw new RangeError(`compression codec ${this.compression} configured without a compressor`);
@@ -678,10 +674,7 @@ export class RecordAccumulator {
 
   /** Java's ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2).backoff(attempts). */
   retryBackoff(attempts: number): number {
-    if (this.retryBackoffExpMax === 0) return this.retryBackoffMs;
-    const term = this.retryBackoffMs * Math.pow(RETRY_BACKOFF_EXP_BASE, Math.min(attempts, this.retryBackoffExpMax));
-    const factor = 1 - RETRY_BACKOFF_JITTER + 2 * RETRY_BACKOFF_JITTER * this.random();
-    return Math.min(Math.floor(term * factor), this.retryBackoffMaxMs);
+    return this.backoff.backoff(attempts);
   }
 
   /**

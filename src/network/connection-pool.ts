@@ -19,7 +19,7 @@
  */
 import { KafkaWireError, NetworkError } from '../errors.js';
 import { formatHostPort, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
-import { ExponentialBackoff } from './backoff.js';
+import { ExponentialBackoff } from '../backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { BrokerConnection } from './connection.js';
 import type { Socketish, Transport } from './transport.js';

@@ -15,7 +15,7 @@ export {
   REQUEST_CORRELATION_ID_OFFSET,
   SIZE_PREFIX_BYTES,
 } from './framing.js';
-export { ExponentialBackoff } from './backoff.js';
+export { ExponentialBackoff } from '../backoff.js';
 export { formatHostPort, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
 export { BrokerConnection, type BrokerConnectionOptions, type RequestFrame, type RequestOptions } from './connection.js';
 export { ConnectionPool, type ConnectionPoolOptions, type ConnectionState } from './connection-pool.js';

@@ -5,7 +5,8 @@
  *
  * where expMax = log(max / initial) / log(multiplier), so the pre-jitter term stops growing at
  * `max`, and jitter never pushes the result above `max`. If `max <= initial` the backoff is the
- * constant `max` (no jitter). Used for reconnect.backoff.ms / reconnect.backoff.max.ms and
+ * constant `max` (no jitter). Used for retry.backoff.ms / retry.backoff.max.ms (the accumulator), reconnect.backoff.ms /
+ * reconnect.backoff.max.ms and
  * socket.connection.setup.timeout.ms / .max.ms (multiplier 2, jitter 0.2 for both, as Java).
  */
 export class ExponentialBackoff {
