@@ -195,6 +195,7 @@ export class Producer {
       onCallbackError: (e) => this.logger.error(`error in a send callback: ${(e as Error)?.stack ?? String(e)}`),
       clock: this.clock,
       random,
+      randomInt: () => Math.floor(random() * 0x80000000),
     });
 
     const transport = internals.transport ?? this.runtime.transport();
@@ -322,8 +323,8 @@ export class Producer {
     }
     // Cold path: wait (up to max.block.ms) for the topic's metadata, then append.
     this.sender.wakeup();
+    // No closed check here: close() waits for sends that already returned (as Java's does).
     const pending = this.metadata.awaitTopic(topic, this.maxBlockMs).then(() => {
-      if (this.closed) throw closedError();
       const at = this.clock.now();
       return this.append(topic, explicit, key, value, headers, timestamp, slot, at, Math.max(0, this.maxBlockMs - (at - now)));
     });
