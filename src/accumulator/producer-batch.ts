@@ -68,6 +68,13 @@ export interface BatchContext {
   compressionFailed(batch: ProducerBatch, error: unknown): void;
 }
 
+interface Outcome {
+  readonly baseOffset: bigint;
+  readonly logAppendTime: number;
+  readonly error: Error | null;
+  readonly recordError: ((index: number) => Error) | undefined;
+}
+
 export type FinalState = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'SPLIT';
 
 const OPEN = 0;
@@ -113,6 +120,14 @@ export class ProducerBatch {
   private count = 0;
   private state = OPEN;
   private wire: Uint8Array | null = null;
+  /** Completion chain of the partition (see fireInOrder). */
+  private prevInOrder: ProducerBatch | null = null;
+  private nextInOrder: ProducerBatch | null = null;
+  /** After a split: the last part, which took this batch's place in the chain. */
+  private chainSuccessor: ProducerBatch | null = null;
+  /** The outcome, once known; the records complete when every earlier batch has. */
+  private outcome: Outcome | null = null;
+  private fired = false;
   /** The wire bytes changed since their CRC was computed (see records()). */
   private crcStale = false;
   private uncompressedRecordsSize = 0;
@@ -431,7 +446,8 @@ export class ProducerBatch {
       return false;
     }
     this.final = error === null ? 'SUCCEEDED' : 'FAILED';
-    this.fire(baseOffset, typeof logAppendTime === 'bigint' ? Number(logAppendTime) : logAppendTime, error, recordError);
+    this.outcome = { baseOffset, logAppendTime: typeof logAppendTime === 'bigint' ? Number(logAppendTime) : logAppendTime, error, recordError };
+    this.fireInOrder();
     return true;
   }
 
@@ -440,8 +456,65 @@ export class ProducerBatch {
     if (this.final !== null) return false;
     this.final = 'ABORTED';
     if (this.state === OPEN) this.state = DEAD; // no appends after an abort
-    this.fire(-1n, -1, error, undefined);
+    this.outcome = { baseOffset: -1n, logAppendTime: -1, error, recordError: undefined };
+    this.fireInOrder();
     return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Completion order. Records of one partition complete in send order even when their batches'
+  // outcomes arrive out of order (a retried batch answered after the next one succeeded): the
+  // batches of a partition form a chain in creation order, and a batch whose outcome is known
+  // fires only once every earlier batch of its partition has fired.
+
+  /** Appends this batch to its partition's completion chain, after `previous` (the last one created). */
+  linkAfter(previous: ProducerBatch | null): void {
+    if (previous !== null && !previous.fired) {
+      this.prevInOrder = previous;
+      previous.nextInOrder = this;
+    }
+  }
+
+  /** Puts `parts` in this batch's place in the chain (split). */
+  private replaceInChain(parts: ProducerBatch[]): void {
+    const first = parts[0]!;
+    const last = parts[parts.length - 1]!;
+    for (let i = 1; i < parts.length; i++) {
+      parts[i]!.prevInOrder = parts[i - 1]!;
+      parts[i - 1]!.nextInOrder = parts[i]!;
+    }
+    first.prevInOrder = this.prevInOrder;
+    if (this.prevInOrder !== null) this.prevInOrder.nextInOrder = first;
+    last.nextInOrder = this.nextInOrder;
+    if (this.nextInOrder !== null) this.nextInOrder.prevInOrder = last;
+    this.prevInOrder = this.nextInOrder = null;
+    this.chainSuccessor = last;
+  }
+
+  /** The batch that now stands last for this one in the chain (itself unless split). */
+  get chainTail(): ProducerBatch {
+    let b: ProducerBatch = this;
+    while (b.chainSuccessor !== null) b = b.chainSuccessor;
+    return b;
+  }
+
+  /** Completion is held back: an earlier batch of the partition has not completed yet. */
+  get isCompletionPending(): boolean {
+    return this.outcome !== null && !this.fired;
+  }
+
+  private fireInOrder(): void {
+    if (this.prevInOrder !== null) return; // an earlier batch is still open: it fires us
+    let b: ProducerBatch | null = this;
+    while (b !== null && b.outcome !== null && !b.fired) {
+      const o: Outcome = b.outcome;
+      b.fired = true;
+      b.fire(o.baseOffset, o.logAppendTime, o.error, o.recordError);
+      const next: ProducerBatch | null = b.nextInOrder;
+      b.nextInOrder = null;
+      if (next !== null) next.prevInOrder = null;
+      b = next;
+    }
   }
 
   private fire(baseOffset: bigint, logAppendTime: number, error: Error | null, recordError?: (index: number) => Error): void {
@@ -502,6 +575,7 @@ export class ProducerBatch {
       }
     }
     batches.push(batch!);
+    this.replaceInChain(batches);
     this.final = 'SPLIT';
     if (this.state === OPEN) this.state = DEAD;
     this.slots = [];

@@ -136,6 +136,8 @@ class PartitionDeque {
   /** Settles when the latest pending append has settled (appends chain on it to keep order). */
   tail: Promise<void> | null = null;
   muted = false;
+  /** The newest batch created for this partition: the next one completes after it. */
+  lastCreated: ProducerBatch | null = null;
 
   constructor(topic: string, partition: number) {
     this.tp = { topic, partition };
@@ -472,6 +474,8 @@ export class RecordAccumulator {
       this.pool.deallocate(buffer);
       throw new KafkaWireError('RECORD_TOO_LARGE', `Record for ${info.topic} does not fit a ${capacity}-byte batch sized for it`);
     }
+    batch.linkAfter(dq.lastCreated?.chainTail ?? null);
+    dq.lastCreated = batch;
     dq.addLast(batch);
     this.incompleteAdd(batch);
     return this.appended(info, dq, sticky, cluster, batch.estimatedSizeInBytes, true, batch, fresh);
