@@ -146,6 +146,8 @@ export class ProducerMetrics {
   readonly produceThrottleTime: Sensor;
   /** Nanoseconds spent waiting for buffer memory (Java's bufferpool-wait-time). */
   readonly bufferPoolWaitTime: Sensor;
+  /** Sends that failed because buffer memory stayed full for max.block.ms. */
+  readonly bufferExhausted: Sensor;
   gauges: MetricGauges | null = null;
 
   constructor(
@@ -171,6 +173,7 @@ export class ProducerMetrics {
     this.incomingBytes = s();
     this.produceThrottleTime = s();
     this.bufferPoolWaitTime = s();
+    this.bufferExhausted = s();
   }
 
   /** Java's producer-metrics, by name. Averages and maxima of empty windows are NaN, as in Java. */
@@ -209,6 +212,8 @@ export class ProducerMetrics {
       // Fraction of wall time spent waiting for buffer memory (Java records ns per second).
       'bufferpool-wait-ratio': this.bufferPoolWaitTime.rate(now) / 1e9,
       'bufferpool-wait-time-ns-total': this.bufferPoolWaitTime.total,
+      'buffer-exhausted-rate': this.bufferExhausted.rate(now),
+      'buffer-exhausted-total': this.bufferExhausted.total,
       'buffer-total-bytes': g ? g.bufferTotalBytes() : NaN,
       'buffer-available-bytes': g ? g.bufferAvailableBytes() : NaN,
       'waiting-threads': g ? g.waitingThreads() : NaN,

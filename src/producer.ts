@@ -13,7 +13,7 @@
  * resolution come from a Runtime (src/runtime-node.ts registers Node's when the package entry is
  * imported). Time and randomness are injectable for tests.
  */
-import { RecordAccumulator, type AppendResult } from './accumulator/index.js';
+import { BufferPool, RecordAccumulator, type AppendResult } from './accumulator/index.js';
 import { SystemClock, type Clock } from './clock.js';
 import { getCodec, isSyncCodec, type CompressionCodec } from './compression/index.js';
 import { COMPRESSION_IDS, type CompressionName } from './compression/codec.js';
@@ -24,7 +24,7 @@ import { ProducerMetrics } from './metrics.js';
 import { ConnectionPool } from './network/connection-pool.js';
 import type { Transport } from './network/transport.js';
 import { choosePartition, murmur2, toPositive, type Partitioner } from './partitioner/index.js';
-import type { RecordData, RecordHeaderInput } from './protocol/record-batch.js';
+import { RECORD_BATCH_HEADER_SIZE, type RecordHeaderInput } from './protocol/record-batch.js';
 import { currentRuntime, type Runtime } from './runtime.js';
 import { Metadata, type PartitionInfo } from './sender/metadata.js';
 import { Sender } from './sender/sender.js';
@@ -178,9 +178,15 @@ export class Producer {
     this.metadata = new Metadata(this.clock, c.int('metadata.max.age.ms'), c.int('metadata.max.idle.ms'), c.int('retry.backoff.ms'));
     const tm = c.bool('enable.idempotence') ? new TransactionManager() : null;
 
+    const metrics = this.metricsRegistry;
     this.accumulator = new RecordAccumulator({
       batchSize: c.int('batch.size'),
-      bufferMemory: c.int('buffer.memory'),
+      // The producer builds the pool so waiting time and exhaustion feed Java's metrics.
+      pool: new BufferPool(c.int('buffer.memory'), Math.max(c.int('batch.size'), RECORD_BATCH_HEADER_SIZE), {
+        clock: this.clock,
+        onWaitTime: (ms) => metrics.bufferPoolWaitTime.record(ms * 1e6),
+        onExhausted: () => metrics.bufferExhausted.record(1),
+      }),
       lingerMs: c.int('linger.ms'),
       retryBackoffMs: c.int('retry.backoff.ms'),
       retryBackoffMaxMs: c.int('retry.backoff.max.ms'),

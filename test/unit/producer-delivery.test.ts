@@ -564,6 +564,12 @@ describe('buffer.memory exhaustion', () => {
     expect(t.get('a').error).toBeNull();
     expect(t.get('b').error).toBeNull();
     expect(cluster.values('t', 0)).toEqual(['warm', 'a'.repeat(900)]);
+    // Java's buffer metrics saw the wait and the exhaustion.
+    const m = producer.metrics();
+    expect(m['buffer-exhausted-total']).toBe(1);
+    expect(m['bufferpool-wait-time-ns-total']).toBe(500 * 1e6);
+    expect(m['bufferpool-wait-ratio']).toBeGreaterThan(0);
+    expect(m['buffer-total-bytes']).toBe(2048);
   });
 
   test('send waiting for memory proceeds as soon as a batch completes', async () => {
