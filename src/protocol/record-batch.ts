@@ -355,9 +355,12 @@ export class RecordBatchBuilder {
       textEncoder.encodeInto(data, buf.subarray(p, p + len));
       return p + len;
     }
-    p = this.writeVarint(p, data.length);
-    buf.set(data, p);
-    return p + data.length;
+    const n = data.length;
+    p = this.writeVarint(p, n);
+    // TypedArray.set has a fixed cost that dominates for short keys: copy those by hand.
+    if (n < 16) for (let i = 0; i < n; i++) buf[p + i] = data[i]!;
+    else buf.set(data, p);
+    return p + n;
   }
 }
 
