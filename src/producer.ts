@@ -233,6 +233,7 @@ export class Producer {
         clientId: c.str('client.id'),
         acks: this.acks,
         requestTimeoutMs: c.int('request.timeout.ms'),
+        maxInFlightRequestsPerConnection: c.int('max.in.flight.requests.per.connection'),
         maxRequestSize: c.int('max.request.size'),
         retries: c.int('retries'),
         retryBackoffMs: c.int('retry.backoff.ms'),

@@ -216,7 +216,15 @@ export class Metadata implements ClusterView {
       const partitions = [...t.partitions].sort((a, b) => a.partition - b.partition);
       // Partition ids are dense 0..n-1 in Kafka; index by id.
       const dense: PartitionInfo[] = [];
-      for (const p of partitions) dense[p.partition] = p;
+      // Java's Metadata.updateLatestMetadata: a partition answered with an older leader epoch
+      // than one we already know (a lagging broker's view, or a KIP-951 hint newer than the
+      // metadata) keeps what we know. Only within the same topic (a recreated topic restarts).
+      const prev = this.topics.get(t.name);
+      const sameTopic = prev !== undefined && sameId(prev.topicId, t.topicId);
+      for (const p of partitions) {
+        const known = sameTopic ? prev.partitions[p.partition] : undefined;
+        dense[p.partition] = known !== undefined && p.leaderEpoch >= 0 && known.leaderEpoch > p.leaderEpoch ? known : p;
+      }
       for (let i = 0; i < dense.length; i++) {
         dense[i] ??= { partition: i, leader: -1, leaderEpoch: -1, replicas: [], isr: [], errorCode: 5 };
       }
@@ -301,4 +309,9 @@ export class Metadata implements ClusterView {
       w.reject(error);
     }
   }
+}
+
+function sameId(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -2,16 +2,38 @@
  * The Sender (Java's Sender + the producer half of NetworkClient): moves sealed batches from the
  * RecordAccumulator to partition leaders and completes them from the responses.
  *
- * Owns: the in-flight Produce requests and their batches, the per-broker negotiated API
- * versions, the metadata and InitProducerId requests, and the decision to retry, split or fail
- * a batch. Does not own: batches waiting to be sent (the accumulator), cluster state (Metadata),
+ * Owns: the in-flight Produce requests and their batches (and the broker each partition's went
+ * to), the per-broker negotiated API versions, the metadata and InitProducerId requests, the
+ * decision to retry, split or fail a batch, the partitions it muted in the accumulator, and the
+ * completions it holds back to keep send order. Does not own: batches waiting to be sent (the accumulator), cluster state (Metadata),
  * sequence numbers (TransactionManager), sockets (ConnectionPool).
  *
  * It runs as an event-driven loop instead of Java's thread: `wakeup()` schedules one pass of
  * `runOnce()` (coalesced, on a macrotask so appends in the same tick batch together); a pass
- * refreshes metadata if due, (re)initializes the producer id, asks the accumulator which
- * leaders have sendable data, drains it into one Produce request per leader, expires batches
- * past delivery.timeout.ms, and arms one timer for the next time something becomes due.
+ * refreshes metadata if due, resolves sequences / bumps the epoch / (re)initializes the producer
+ * id, mutes partitions that must not be drained now (ordering, below), asks the accumulator
+ * which leaders have sendable data and drains it into one Produce request per leader (repeated
+ * while connections have room, up to MAX_DRAIN_ROUNDS), expires batches past
+ * delivery.timeout.ms (queued ones, and in-flight ones as Java does), and arms one timer for the
+ * next time something becomes due.
+ *
+ * Completion: callbacks fire in send order per partition (DESIGN.md); an outcome that arrives
+ * while an earlier batch of the partition is still being retried is held by the batch until
+ * that one is complete (ProducerBatch's completion chain).
+ *
+ * Ordering: with idempotence the broker keeps a partition's batches in order (it rejects a
+ * sequence gap), and the TransactionManager re-sends retries one at a time in sequence order.
+ * On top of that, as Java does, max.in.flight.requests.per.connection=1 mutes a partition while
+ * one of its batches is in flight (Java's guaranteeMessageOrder), and — our addition — a
+ * partition whose leader changed while batches were in flight to the old leader waits for their
+ * answers before anything goes to the new leader, so a partition's batches are never in flight
+ * to two brokers at once (with idempotence that costs nothing: the new leader could not append
+ * a later batch before the earlier one anyway; without it, it keeps retries in order).
+ *
+ * Outcomes: an attempt that got no answer (request.timeout.ms, disconnect) or an answer that
+ * does not rule out an append (REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND...) has an
+ * unknown outcome: the batch is retried with the same sequence so the broker can deduplicate it,
+ * and the TransactionManager never renumbers it (see there).
  */
 import type { ProducerBatch, RecordAccumulator } from '../accumulator/index.js';
 import type { TopicPartition } from '../accumulator/cluster-view.js';
@@ -48,6 +70,11 @@ export interface SenderConfig {
   readonly deliveryTimeoutMs: number;
   /** Needed to tell the user when zstd is configured but the broker is too old. */
   readonly compression: number;
+  /**
+   * max.in.flight.requests.per.connection; 1 mutes a partition while a batch of it is in flight.
+   * Optional: without it, the connections' own limit (BrokerConnection.maxInFlight) is used.
+   */
+  readonly maxInFlightRequestsPerConnection: number;
 }
 
 export interface SenderDeps {
@@ -67,6 +94,14 @@ export interface SenderDeps {
 
 type ApiRanges = Map<number, { min: number; max: number }>;
 
+/** A batch's outcome, as the Sender hands it to the batch (see Sender.settle). */
+interface Completion {
+  readonly batch: ProducerBatch;
+  readonly baseOffset: bigint;
+  readonly logAppendTime: bigint;
+  readonly error: KafkaWireError | null;
+}
+
 const ZSTD = 4;
 const SOFTWARE_NAME = 'kafka-wire';
 const SOFTWARE_VERSION = '0.1.0';
@@ -74,15 +109,39 @@ const SOFTWARE_VERSION = '0.1.0';
 /** Produce errors that mean a batch's sequence numbering is off (KIP-360 handling). */
 const SEQUENCE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
 
+/**
+ * Partition errors with which the broker may still have appended the batch: the leader appended
+ * and then timed out waiting for replicas, appended to fewer replicas than required, or failed
+ * in a way that says nothing. Every other partition error is a rejection (nothing written).
+ */
+const UNKNOWN_OUTCOME_ERRORS = new Set(['REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'UNKNOWN_SERVER_ERROR', 'NETWORK_EXCEPTION', 'KAFKA_STORAGE_ERROR']);
+
+/** A retry of a batch the broker already has (older brokers answer this instead of success). */
+const DUPLICATE_SEQUENCE_NUMBER = 46;
+
 /** Java's InvalidMetadataException family: the leader or topic we used is out of date. */
 function staleMetadata(errorName: string): boolean {
   return errorForName(errorName)?.invalidMetadata ?? false;
 }
 
+/** Ready/drain rounds per pass: bounded so one pass never starves the event loop. */
+const MAX_DRAIN_ROUNDS = 16;
+
 export class Sender {
   private readonly apiVersions = new Map<number, ApiRanges>();
-  /** Batches in Produce requests awaiting a response, per partition (for ordering and expiry). */
+  /**
+   * Batches in Produce requests awaiting a response, per partition (for ordering, epoch bumps and
+   * expiry). A batch expired while in flight stays here until its request is answered.
+   */
   private readonly inFlightBatches = new Map<TopicPartition, Set<ProducerBatch>>();
+  /** The broker a partition's in-flight batches went to (one at a time, see the class comment). */
+  private readonly inFlightNode = new Map<TopicPartition, number>();
+  /** Partitions this Sender muted in the accumulator (ordering), to unmute when their batches return. */
+  private readonly muted = new Set<TopicPartition>();
+  /** max.in.flight.requests.per.connection=1: one batch per partition in flight (Java's guaranteeMessageOrder). */
+  private readonly guaranteeMessageOrder: boolean;
+  /** The last retriable error of a batch waiting for a retry (named when it expires). */
+  private readonly lastErrors = new WeakMap<ProducerBatch, KafkaWireError>();
   private inFlightRequests = 0;
   private scheduled = false;
   private timer: TimerHandle | null = null;
@@ -97,6 +156,7 @@ export class Sender {
 
   constructor(private readonly d: SenderDeps) {
     this.tm = d.transactionManager;
+    this.guaranteeMessageOrder = d.config.maxInFlightRequestsPerConnection === 1;
     d.metadata.onUpdateRequested = () => this.wakeup();
   }
 
@@ -120,17 +180,27 @@ export class Sender {
       if (body.errorCode !== 0) throw kafkaErrorFromCode(body.errorCode, `ApiVersions from ${connection.broker}`);
       const ranges: ApiRanges = new Map(body.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
       const produce = this.versionFrom(ranges, ApiKey.Produce);
-      if (produce === null) {
-        throw new KafkaWireError('UNSUPPORTED_VERSION', `${connection.broker} supports no Produce version kafka-wire speaks (v3+, RecordBatch v2)`);
-      }
-      if (this.d.config.compression === ZSTD && produce < 7) {
-        throw new KafkaWireError('UNSUPPORTED_COMPRESSION_TYPE', `compression.type=zstd needs Produce v7 (Kafka 2.1+); ${connection.broker} supports up to v${produce}`);
-      }
+      // A broker too old for our Produce (or for zstd) still answers Metadata; the batches sent
+      // to it fail with the reason (sendProduceRequest), as Java fails them with
+      // UnsupportedVersionException, instead of waiting for metadata that never comes.
+      const problem = this.produceProblem(connection.broker, produce);
+      if (problem) this.d.logger.warn(problem.message);
       this.apiVersions.set(connection.nodeId, ranges);
       this.d.logger.debug(`connected to ${connection.broker}: Produce v${produce}, Metadata v${this.versionFrom(ranges, ApiKey.Metadata)}`);
       return;
     }
   };
+
+  /** Why batches cannot be produced to a broker with Produce `version` (null: none we speak). */
+  private produceProblem(broker: string, version: number | null): KafkaWireError | null {
+    if (version === null) {
+      return new KafkaWireError('UNSUPPORTED_VERSION', `${broker} supports no Produce version kafka-wire speaks (v3+, RecordBatch v2)`);
+    }
+    if (this.d.config.compression === ZSTD && version < 7) {
+      return new KafkaWireError('UNSUPPORTED_COMPRESSION_TYPE', `compression.type=zstd needs Produce v7 (Kafka 2.1+); ${broker} supports up to v${version}`);
+    }
+    return null;
+  }
 
   private versionFrom(ranges: ApiRanges | undefined, apiKey: ApiKey, ourMax?: number): number | null {
     const r = ranges?.get(apiKey);
@@ -166,6 +236,7 @@ export class Sender {
   };
 
   private armTimer(delayMs: number): void {
+    // NaN or Infinity: nothing is due (an event will wake the loop); never hand them to a timer.
     if (this.forceClosed || !Number.isFinite(delayMs)) return;
     const at = this.d.clock.now() + Math.max(0, delayMs);
     if (this.timer !== null && this.timerAt <= at) return;
@@ -189,37 +260,57 @@ export class Sender {
     nextDelay = Math.min(nextDelay, this.maybeUpdateMetadata(now));
 
     if (this.tm) {
-      if (!this.tm.bumpEpochIfRequired((tp) => (this.inFlightBatches.get(tp)?.size ?? 0) > 0)) {
+      this.tm.resolveSequences(this.hasInFlight);
+      const epoch = this.tm.producerEpoch;
+      if (!this.tm.bumpEpochIfRequired(this.hasInFlight)) {
         this.d.logger.info('producer epoch exhausted; requesting a new producer id');
+      } else if (this.tm.producerEpoch !== epoch) {
+        this.d.logger.info(`bumped the producer epoch to ${this.tm.producerEpoch} (KIP-360): sequences restart at 0`);
       }
-      if (this.tm.needsProducerId()) {
+      // A re-initialization waits for the answers to what is in flight under the old id.
+      if (this.tm.needsProducerId() && !(this.tm.hadProducerId() && this.inFlightRequests > 0)) {
         nextDelay = Math.min(nextDelay, this.maybeInitProducerId(now));
       }
     }
 
-    const result = accumulator.ready(metadata, now);
-    if (result.unknownLeaderTopics.size > 0) {
-      for (const t of result.unknownLeaderTopics) metadata.touch(t, now);
-      metadata.requestUpdate();
-    }
-    nextDelay = Math.min(nextDelay, result.nextReadyCheckDelayMs);
-
-    const sendable: number[] = [];
-    for (const nodeId of result.readyNodes) {
-      if (pool.ready(nodeId, now)) {
-        const conn = pool.connection(nodeId);
-        if (conn && conn.canSend()) sendable.push(nodeId);
-      } else {
-        nextDelay = Math.min(nextDelay, Math.max(1, pool.connectionDelay(nodeId, now)));
+    // Like Java's Sender loop, go straight back to ready/drain while connections have room:
+    // a drain takes one batch per partition, so a busy partition needs several requests in
+    // flight at once to keep the pipe full (up to max.in.flight.requests.per.connection).
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      this.updateMutes();
+      const result = accumulator.ready(metadata, now);
+      if (result.unknownLeaderTopics.size > 0) {
+        for (const t of result.unknownLeaderTopics) metadata.touch(t, now);
+        metadata.requestUpdate();
       }
+      nextDelay = Math.min(nextDelay, result.nextReadyCheckDelayMs);
+
+      let sentAny = false;
+      const sendable: number[] = [];
+      for (const nodeId of result.readyNodes) {
+        if (pool.ready(nodeId, now)) {
+          const conn = pool.connection(nodeId);
+          if (conn && conn.canSend()) sendable.push(nodeId);
+        } else {
+          // The leader is unreachable (connection refused or dropped): it may have moved; ask
+          // (Java's NetworkClient refreshes metadata on every disconnect).
+          if (pool.state(nodeId) === 'disconnected' && pool.lastError(nodeId) !== undefined) metadata.requestUpdate();
+          nextDelay = Math.min(nextDelay, Math.max(1, pool.connectionDelay(nodeId, now)));
+        }
+      }
+
+      if (sendable.length > 0) {
+        const drained = accumulator.drain(metadata, sendable, this.d.config.maxRequestSize, now);
+        for (const [nodeId, batches] of drained) {
+          if (batches.length === 0) continue;
+          this.sendProduceRequest(nodeId, batches, now);
+          sentAny = true;
+        }
+      }
+      if (!sentAny) break;
     }
 
-    if (sendable.length > 0) {
-      const drained = accumulator.drain(metadata, sendable, this.d.config.maxRequestSize, now);
-      for (const [nodeId, batches] of drained) if (batches.length > 0) this.sendProduceRequest(nodeId, batches, now);
-    }
-
-    this.failExpiredBatches(now);
+    nextDelay = Math.min(nextDelay, this.failExpiredBatches(now) - now);
 
     if (this.closing && !accumulator.hasIncomplete() && this.inFlightRequests === 0) this.notifyIdle();
     else if (this.closing && accumulator.hasUndrained()) nextDelay = Math.min(nextDelay, this.d.config.retryBackoffMs);
@@ -349,15 +440,19 @@ export class Sender {
       (bytes) => {
         this.initProducerIdInFlight = false;
         this.responded(nodeId, ApiKey.InitProducerId, version, started);
-        const { body } = decodeResponse(ApiKey.InitProducerId, version, bytes);
-        if (body.errorCode === 0) {
-          this.tm!.setProducerIdAndEpoch(body.producerId, body.producerEpoch);
-          this.tm!.rewriteAfterNewProducerId();
-          this.d.logger.info(`producer id ${body.producerId}, epoch ${body.producerEpoch}`);
-        } else {
-          const info = errorForCode(body.errorCode);
-          if (info.retriable) retryLater(info.name);
-          else this.failAll(kafkaErrorFromCode(body.errorCode, 'InitProducerId'));
+        try {
+          const { body } = decodeResponse(ApiKey.InitProducerId, version, bytes);
+          if (body.errorCode === 0) {
+            this.tm!.setProducerIdAndEpoch(body.producerId, body.producerEpoch);
+            this.tm!.rewriteAfterNewProducerId();
+            this.d.logger.info(`producer id ${body.producerId}, epoch ${body.producerEpoch}`);
+          } else {
+            const info = errorForCode(body.errorCode);
+            if (info.retriable) retryLater(info.name);
+            else this.failAll(kafkaErrorFromCode(body.errorCode, 'InitProducerId'));
+          }
+        } catch (e) {
+          retryLater(`bad InitProducerId response from node ${nodeId}: ${(e as Error).message}`);
         }
         this.wakeup();
       },
@@ -373,11 +468,44 @@ export class Sender {
 
   // --- produce --------------------------------------------------------------------------------
 
+  private readonly hasInFlight = (tp: TopicPartition): boolean => (this.inFlightBatches.get(tp)?.size ?? 0) > 0;
+
+  /**
+   * Mutes the partitions that must not be drained now and unmutes the others we muted (see the
+   * class comment on ordering): one in flight at a time with max.in.flight=1, and no batch to a
+   * new leader while batches are in flight to the old one.
+   */
+  private updateMutes(): void {
+    const { accumulator, metadata } = this.d;
+    for (const tp of this.muted) {
+      if (this.hasInFlight(tp)) continue;
+      this.muted.delete(tp);
+      accumulator.unmutePartition(tp);
+    }
+    for (const [tp, set] of this.inFlightBatches) {
+      if (set.size === 0) continue;
+      const mute = this.guaranteeMessageOrder || metadata.leaderFor(tp.topic, tp.partition) !== this.inFlightNode.get(tp);
+      if (mute && !this.muted.has(tp)) {
+        this.muted.add(tp);
+        accumulator.mutePartition(tp);
+      } else if (!mute && this.muted.has(tp)) {
+        this.muted.delete(tp);
+        accumulator.unmutePartition(tp);
+      }
+    }
+  }
+
   private sendProduceRequest(nodeId: number, batches: ProducerBatch[], now: number): void {
     const { config, metadata, pool } = this.d;
     const conn = pool.connection(nodeId)!;
+    const negotiated = this.apiVersion(nodeId, ApiKey.Produce);
+    const problem = this.produceProblem(conn.broker, negotiated);
+    if (problem !== null) {
+      for (const b of batches) this.failBatch(b, problem, now, false);
+      return;
+    }
     // Produce v13 names topics by id; fall back to v12 if any topic's id is unknown.
-    let version = this.apiVersion(nodeId, ApiKey.Produce)!;
+    let version = negotiated!;
     if (version > PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES && batches.some((b) => metadata.topicId(b.topicPartition.topic) === null)) {
       version = PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES;
     }
@@ -396,6 +524,11 @@ export class Sender {
       let set = this.inFlightBatches.get(tp);
       if (!set) this.inFlightBatches.set(tp, (set = new Set()));
       set.add(batch);
+      this.inFlightNode.set(tp, nodeId);
+      if (this.guaranteeMessageOrder && !this.muted.has(tp)) {
+        this.muted.add(tp);
+        this.d.accumulator.mutePartition(tp);
+      }
       this.d.metrics.batchSize.record(batch.sizeInBytes, now);
       this.d.metrics.recordQueueTime.record(now - batch.createdMs, now);
       if (batch.compressionRatio !== undefined) this.d.metrics.compressionRate.record(batch.compressionRatio, now);
@@ -416,19 +549,22 @@ export class Sender {
         const at = this.d.clock.now();
         this.responded(nodeId, ApiKey.Produce, version, now);
         this.d.metrics.requestLatency.record(at - now, at);
-        if (!expectResponse) {
-          for (const b of batches) this.completeBatch(b, -1n, -1n, at);
-        } else {
-          let response: ProduceResponse;
-          try {
-            response = decodeResponse(ApiKey.Produce, version, bytes).body;
-          } catch (e) {
-            // Undecodable: treat as a failed request; the broker state is unknown, so retry.
-            for (const b of batches) this.handleBatchError(b, e instanceof KafkaWireError ? e : new KafkaWireError('PROTOCOL', String(e)), at, nodeId);
-            this.wakeup();
-            return;
+        try {
+          if (!expectResponse) {
+            for (const b of batches) this.completeBatch(b, -1n, -1n, at);
+          } else {
+            let response: ProduceResponse | null = null;
+            try {
+              response = decodeResponse(ApiKey.Produce, version, bytes).body;
+            } catch (e) {
+              // Undecodable: treat as a failed request; the broker state is unknown, so retry.
+              const err = e instanceof KafkaWireError ? e : new KafkaWireError('PROTOCOL', String(e), { retriable: true });
+              for (const b of batches) this.handleBatchError(b, err, at, nodeId, true);
+            }
+            if (response !== null) this.handleProduceResponse(nodeId, batches, response, at);
           }
-          this.handleProduceResponse(nodeId, batches, response, at);
+        } catch (e) {
+          this.d.logger.error(`handling a Produce response from node ${nodeId} failed: ${(e as Error).stack ?? String(e)}`);
         }
         this.wakeup();
       },
@@ -437,9 +573,14 @@ export class Sender {
         const at = this.d.clock.now();
         this.responded(nodeId, ApiKey.Produce, version, now, e);
         const err = e instanceof KafkaWireError ? e : new KafkaWireError('NETWORK_EXCEPTION', e.message, { retriable: true, cause: e });
-        // Disconnects and timeouts: the leader may have moved; refresh metadata (Java does too).
-        this.d.metadata.requestUpdate();
-        for (const b of batches) this.handleBatchError(b, err, at, nodeId);
+        try {
+          // Disconnects and timeouts: the leader may have moved; refresh metadata (Java does too).
+          // The broker may have appended any of these batches: their outcome is unknown.
+          this.d.metadata.requestUpdate();
+          for (const b of batches) this.handleBatchError(b, err, at, nodeId, true);
+        } catch (e2) {
+          this.d.logger.error(`handling a failed Produce request to node ${nodeId} failed: ${(e2 as Error).stack ?? String(e2)}`);
+        }
         this.wakeup();
       },
     );
@@ -458,19 +599,15 @@ export class Sender {
       const tp = batch.topicPartition;
       const p = byTp.get(`${tp.topic}\u0000${tp.partition}`);
       if (!p) {
-        this.handleBatchError(batch, new KafkaWireError('UNKNOWN_SERVER_ERROR', `node ${nodeId} answered without ${tp.topic}-${tp.partition}`, { retriable: true }), now, nodeId);
+        this.handleBatchError(batch, new KafkaWireError('UNKNOWN_SERVER_ERROR', `node ${nodeId} answered without ${tp.topic}-${tp.partition}`, { retriable: true }), now, nodeId, true);
         continue;
       }
-      if (p.errorCode === 0) {
+      // DUPLICATE_SEQUENCE_NUMBER: the broker already has this batch (a retry of an appended one).
+      if (p.errorCode === 0 || p.errorCode === DUPLICATE_SEQUENCE_NUMBER) {
         this.completeBatch(batch, p.baseOffset, p.logAppendTimeMs, now);
         continue;
       }
       const info = errorForCode(p.errorCode);
-      if (info.name === 'DUPLICATE_SEQUENCE_NUMBER') {
-        // The broker already has this batch (a retry of an acknowledged request): success.
-        this.completeBatch(batch, p.baseOffset, p.logAppendTimeMs, now);
-        continue;
-      }
       // KIP-951: the response may name the new leader; use it before metadata catches up.
       if (p.currentLeader.leaderId >= 0 && p.currentLeader.leaderEpoch >= 0) {
         const ep = endpoints.get(p.currentLeader.leaderId);
@@ -485,7 +622,7 @@ export class Sender {
       }
       const detail = p.errorMessage ?? p.recordErrors.map((r) => r.batchIndexErrorMessage).filter(Boolean).join('; ');
       const error = kafkaErrorFromCode(p.errorCode, `${tp.topic}-${tp.partition}`, detail || null);
-      this.handleBatchError(batch, error, now, nodeId);
+      this.handleBatchError(batch, error, now, nodeId, UNKNOWN_OUTCOME_ERRORS.has(info.name));
     }
   }
 
@@ -504,63 +641,126 @@ export class Sender {
   private completeBatch(batch: ProducerBatch, baseOffset: bigint, logAppendTime: bigint, now: number): void {
     this.untrack(batch);
     this.tm?.handleCompleted(batch);
-    if (batch.done(baseOffset, logAppendTime, null)) {
-      this.d.metrics.recordSend.record(batch.recordCount, now);
-    }
-    this.d.accumulator.deallocate(batch);
+    // Expired while in flight: the user has its TIMEOUT already; the acknowledgement only tells
+    // the TransactionManager that the sequence was written.
+    if (batch.isDone) return;
+    this.settle({ batch, baseOffset, logAppendTime, error: null }, now);
   }
 
-  private failBatch(batch: ProducerBatch, error: KafkaWireError, now: number): void {
+  /** Fails a batch for good. `outcomeUnknown`: its last attempt may have been written. */
+  private failBatch(batch: ProducerBatch, error: KafkaWireError, now: number, outcomeUnknown: boolean): void {
     this.untrack(batch);
-    this.tm?.handleFailed(batch);
-    if (batch.done(-1n, -1n, error)) this.d.metrics.recordError.record(batch.recordCount, now);
+    this.finish(batch, error, now, outcomeUnknown);
+  }
+
+  private finish(batch: ProducerBatch, error: KafkaWireError, now: number, outcomeUnknown: boolean): void {
+    this.tm?.handleFailed(batch, outcomeUnknown);
+    this.settle({ batch, baseOffset: -1n, logAppendTime: -1n, error }, now);
+  }
+
+  /**
+   * Completes a batch for the user — callbacks, metrics, memory. Send order per partition is
+   * kept by the batches themselves (ProducerBatch's completion chain): a batch completed while
+   * an earlier one of its partition is still being retried fires its callbacks after that one.
+   */
+  private settle(c: Completion, now: number): void {
+    const { batch } = c;
+    if (c.error === null) {
+      if (batch.done(c.baseOffset, c.logAppendTime, null)) this.d.metrics.recordSend.record(batch.recordCount, now);
+    } else if (batch.done(-1n, -1n, c.error)) this.d.metrics.recordError.record(batch.recordCount, now);
     this.d.accumulator.deallocate(batch);
   }
 
-  /** Retry, split or fail one batch after `error` (Java's Sender.completeBatch error branch). */
-  private handleBatchError(batch: ProducerBatch, error: KafkaWireError, now: number, nodeId: number): void {
+  /**
+   * Retry, split or fail one batch after `error` (Java's Sender.completeBatch error branch).
+   * `outcomeUnknown`: this attempt may have been appended (see UNKNOWN_OUTCOME_ERRORS).
+   */
+  private handleBatchError(batch: ProducerBatch, error: KafkaWireError, now: number, nodeId: number, outcomeUnknown: boolean): void {
     const { config, accumulator } = this.d;
     this.untrack(batch);
-    if (error.code === 'MESSAGE_TOO_LARGE' && batch.recordCount > 1 && !batch.isDone) {
-      // Java splits a too-large batch and resends its records in smaller batches.
-      this.d.logger.warn(`${batch.topicPartition.topic}-${batch.topicPartition.partition}: batch of ${batch.recordCount} records too large for the broker; splitting`);
-      this.tm?.handleFailed(batch);
+    if (batch.isDone) return; // expired while in flight: already failed, nothing to retry
+    const tp = batch.topicPartition;
+    if (error.code === 'MESSAGE_TOO_LARGE' && batch.recordCount > 1) {
+      // Java splits a too-large batch and resends its records in smaller batches. The parts
+      // take over the batch's sequence range, so later batches keep their sequences.
+      this.d.logger.warn(`${tp.topic}-${tp.partition}: batch of ${batch.recordCount} records too large for the broker; splitting`);
       this.d.metrics.batchSplit.record(1, now);
-      accumulator.splitAndReenqueue(batch);
-      this.wakeup();
+      const parts = accumulator.splitAndReenqueue(batch);
+      this.tm?.handleSplit(batch, parts);
+      accumulator.deallocate(batch);
       return;
     }
-    if (this.tm && SEQUENCE_ERRORS.has(error.code)) this.tm.handleSequenceError(batch, error.code);
+    if (this.tm && SEQUENCE_ERRORS.has(error.code) && this.tm.handleSequenceError(batch, error.code) === 'written') {
+      // A later sequence was acknowledged: the broker holds this batch but forgot it as a
+      // duplicate. Complete it without an offset rather than retry forever.
+      this.d.logger.warn(`${tp.topic}-${tp.partition}: batch with sequence ${batch.baseSequence} is in the log (a later sequence was acknowledged); completing it without an offset`);
+      this.completeBatch(batch, -1n, -1n, now);
+      return;
+    }
     const retriable = error.retriable || (this.tm !== null && SEQUENCE_ERRORS.has(error.code));
+    if (staleMetadata(error.code) || error.code === 'REQUEST_TIMED_OUT') this.d.metadata.requestUpdate();
     if (retriable && this.canRetry(batch, now)) {
-      this.d.logger.debug(`retrying ${batch.topicPartition.topic}-${batch.topicPartition.partition} (attempt ${batch.attempts + 1}) after ${error.code} from node ${nodeId}`);
-      if (staleMetadata(error.code) || error.code === 'NETWORK_EXCEPTION' || error.code === 'REQUEST_TIMED_OUT') this.d.metadata.requestUpdate();
+      this.d.logger.debug(`retrying ${tp.topic}-${tp.partition} (attempt ${batch.attempts + 1}) after ${error.code} from node ${nodeId}`);
       this.d.metrics.recordRetry.record(batch.recordCount, now);
+      this.lastErrors.set(batch, error);
+      this.tm?.handleRetry(batch, outcomeUnknown);
       accumulator.reenqueue(batch, now);
       return;
     }
-    if (staleMetadata(error.code)) this.d.metadata.requestUpdate();
     const final =
       retriable && batch.hasReachedDeliveryTimeout(config.deliveryTimeoutMs, now)
-        ? new KafkaWireError('TIMEOUT', `Expiring ${batch.recordCount} record(s) for ${batch.topicPartition.topic}-${batch.topicPartition.partition}: ${now - batch.createdMs} ms has passed since batch creation (delivery.timeout.ms=${config.deliveryTimeoutMs}); last error: ${error.code}: ${error.message}`, { retriable: true, cause: error })
+        ? this.timeoutError(batch, now, error)
         : error;
-    this.failBatch(batch, final, now);
+    this.failBatch(batch, final, now, outcomeUnknown);
   }
 
   private canRetry(batch: ProducerBatch, now: number): boolean {
     return batch.attempts < this.d.config.retries && !batch.hasReachedDeliveryTimeout(this.d.config.deliveryTimeoutMs, now) && !this.forceClosed;
   }
 
-  /** delivery.timeout.ms: batches still in the accumulator past it fail with TIMEOUT. */
-  private failExpiredBatches(now: number): void {
-    for (const batch of this.d.accumulator.expiredBatches(now)) {
-      const tp = batch.topicPartition;
-      this.failBatch(
-        batch,
-        new KafkaWireError('TIMEOUT', `Expiring ${batch.recordCount} record(s) for ${tp.topic}-${tp.partition}: ${now - batch.createdMs} ms has passed since batch creation (delivery.timeout.ms=${this.d.config.deliveryTimeoutMs})`, { retriable: true }),
-        now,
-      );
+  /**
+   * Java's TimeoutException text for an expired batch, plus why: the last error it was retried
+   * for, or, for a batch never sent, what kept its partition from being sent to.
+   */
+  private timeoutError(batch: ProducerBatch, now: number, last: KafkaWireError | undefined): KafkaWireError {
+    const tp = batch.topicPartition;
+    let why = '';
+    if (last) why = `; last error: ${last.code}: ${last.message}`;
+    else {
+      const leader = this.d.metadata.leaderFor(tp.topic, tp.partition);
+      const unreachable = leader >= 0 ? this.d.pool.lastError(leader) : undefined;
+      if (leader < 0) why = '; the partition has no known leader';
+      else if (unreachable && this.d.pool.state(leader) !== 'ready') why = `; its leader, node ${leader}, is unreachable: ${unreachable.message}`;
     }
+    return new KafkaWireError(
+      'TIMEOUT',
+      `Expiring ${batch.recordCount} record(s) for ${tp.topic}-${tp.partition}: ${now - batch.createdMs} ms has passed since batch creation ` +
+        `(delivery.timeout.ms=${this.d.config.deliveryTimeoutMs})${why}`,
+      { retriable: true, ...(last ? { cause: last } : {}) },
+    );
+  }
+
+  /**
+   * delivery.timeout.ms: batches past it fail with TIMEOUT — queued ones (the accumulator's
+   * expiredBatches) and, as Java's getExpiredInflightBatches, in-flight ones, whose outcome is
+   * unknown (they stay tracked as in flight until their request is answered). Returns the time
+   * the next batch expires (Infinity if none).
+   */
+  private failExpiredBatches(now: number): number {
+    const deliveryTimeoutMs = this.d.config.deliveryTimeoutMs;
+    for (const batch of this.d.accumulator.expiredBatches(now)) {
+      this.failBatch(batch, this.timeoutError(batch, now, this.lastErrors.get(batch)), now, false);
+    }
+    let next = this.d.accumulator.nextExpiryTimeMs();
+    for (const set of this.inFlightBatches.values()) {
+      for (const batch of set) {
+        if (batch.isDone) continue;
+        if (batch.hasReachedDeliveryTimeout(deliveryTimeoutMs, now)) {
+          this.finish(batch, this.timeoutError(batch, now, this.lastErrors.get(batch)), now, true);
+        } else next = Math.min(next, batch.createdMs + deliveryTimeoutMs);
+      }
+    }
+    return next;
   }
 
   private failAll(error: KafkaWireError): void {

@@ -3,22 +3,49 @@
  * and epoch, and per partition the sequence numbers and the batches in flight in sequence order.
  *
  * Owns: producer id/epoch, per-partition {epoch the sequences belong to, next sequence, last
- * acknowledged sequence, in-flight batches by sequence}, and whether an epoch bump is due.
- * Does not own: the batches (the accumulator and sender do), the InitProducerId request (the
- * Sender sends it and calls `setProducerIdAndEpoch`).
+ * acknowledged sequence, batches with a sequence that are not complete (in flight or back for a
+ * retry) in sequence order, the "unresolved" marker}, which batches may have been written by an
+ * attempt whose answer never came ("uncertain"), and whether an epoch bump is due.
+ * Does not own: the batches (the accumulator and sender do), the requests (the Sender sends
+ * InitProducerId and Produce and reports outcomes here), what is physically in flight (the
+ * Sender passes an `inFlight(tp)` predicate).
  *
- * Rules (Kafka's, KIP-98 and KIP-360):
- * - A batch gets its sequence when first drained; sequences of one partition are contiguous.
+ * Rules (Kafka's, KIP-98 and KIP-360; Java's TransactionManager is the reference):
+ * - A batch gets its sequence when first drained; sequences of one partition are contiguous, and
+ *   a batch keeps its sequence across retries, so the broker can deduplicate a retry of a batch
+ *   it already appended (that is what makes a retry after a timeout safe).
  * - Up to 5 batches of a partition may be in flight. If one fails retriably, the broker rejects
  *   the later ones (OUT_OF_ORDER_SEQUENCE_NUMBER), they come back too, and they are re-sent
  *   one at a time in sequence order: a retried batch is drained only when it is the first
- *   in flight of its partition, so the broker never sees a gap.
- * - OUT_OF_ORDER_SEQUENCE_NUMBER for the batch right after the last acknowledged one, or
- *   UNKNOWN_PRODUCER_ID, means the broker lost our state: the epoch is bumped (locally, as
- *   KIP-360 allows the idempotent producer) and that partition's unacknowledged batches get
- *   sequences rewritten from 0 under the new epoch, once none of them is in flight.
+ *   incomplete batch of its partition, so the broker never sees a gap.
+ * - Outcomes: an attempt answered by the broker with a rejection means "not written"; an attempt
+ *   that timed out, lost its connection or was answered REQUEST_TIMED_OUT /
+ *   NOT_ENOUGH_REPLICAS_AFTER_APPEND may have been written: the batch becomes uncertain (until
+ *   a later attempt succeeds or is rejected as out of order).
+ * - A batch that fails for good leaves a gap in the sequences. If the broker rejected it, the
+ *   partition's later batches are renumbered under a bumped epoch (Java's
+ *   requestEpochBumpForPartition). If it was uncertain, nobody knows whether the gap is real:
+ *   the partition is "unresolved" (Java's markSequenceUnresolved). Its later batches are still
+ *   retried under their sequences (no fresh batch is drained meanwhile); once none is left,
+ *   either everything up to the last sequence was acknowledged (no gap after all) or the epoch
+ *   is bumped.
+ * - The epoch is bumped locally, as KIP-360 allows the idempotent producer, and the affected
+ *   partition's incomplete batches get sequences from 0 under the new epoch. Unlike Java, the
+ *   bump waits until none of that partition's batches is in flight and its first incomplete
+ *   batch is not uncertain (that one is retried under its old sequence first), so a batch the
+ *   broker may already hold is never renumbered (a renumbered copy would be a duplicate).
+ * - OUT_OF_ORDER_SEQUENCE_NUMBER for the batch right after the last acknowledged one (or right
+ *   after an unresolved gap), or UNKNOWN_PRODUCER_ID, means the broker lost our state or the
+ *   gap is real: the epoch is bumped. For a later batch it is the echo of an earlier batch's
+ *   failure: retry in order.
+ * - The broker recognises a retry as a duplicate only among the last 5 batches it appended for
+ *   us (per partition). A batch whose earlier attempt was appended (its outcome unknown to us)
+ *   can be overtaken by later batches that succeed; if more than 4 did before its retry lands,
+ *   the broker would refuse the retry as out of order forever. So, beyond Java, at most 5
+ *   batches of a partition are drained from its oldest incomplete batch on (the 5 in flight a
+ *   connection allows in steady state).
  * - Other partitions adopt the new epoch (sequence 0) at their next fresh batch, once their own
- *   in-flight batches are done.
+ *   incomplete batches are done.
  */
 import type { TopicPartition } from '../accumulator/cluster-view.js';
 
@@ -28,6 +55,8 @@ export interface SequencedBatch {
   readonly recordCount: number;
   /** -1 until a sequence is assigned. */
   readonly baseSequence: number;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
   /** Writes producer id, epoch and base sequence into the batch bytes (recomputes the CRC). */
   setProducerState(producerId: bigint, producerEpoch: number, baseSequence: number): void;
 }
@@ -35,6 +64,15 @@ export interface SequencedBatch {
 export const NO_PRODUCER_ID = -1n;
 const MAX_EPOCH = 32767;
 const MAX_SEQUENCE = 2147483647;
+/**
+ * The broker remembers the last 5 batches of each producer per partition (Kafka's
+ * ProducerStateEntry.NUM_BATCHES_TO_RETAIN): a retry is recognised as a duplicate only within
+ * them. So no partition ever has more than 5 batches drained from its oldest incomplete one on.
+ */
+const BROKER_DEDUP_WINDOW = 5;
+
+/** What a sequence error means for the batch (see handleSequenceError). */
+export type SequenceErrorVerdict = 'retry' | 'written';
 
 interface PartitionSequences {
   producerId: bigint;
@@ -43,6 +81,14 @@ interface PartitionSequences {
   lastAckedSequence: number;
   /** Batches with a sequence that are not yet complete (sent, or back for retry), by sequence. */
   readonly inflight: SequencedBatch[];
+  /**
+   * -1, or the sequence that follows a batch that failed for good with an unknown outcome: the
+   * partition is unresolved until its remaining batches are done (Java's
+   * partitionsWithUnresolvedSequences).
+   */
+  unresolvedNext: number;
+  /** Batches assigned a sequence so far (their ordinals, for the dedup window). */
+  assigned: number;
 }
 
 export class TransactionManager {
@@ -53,6 +99,10 @@ export class TransactionManager {
   private epochBumpRequired = false;
   private readonly partitionsToRewrite = new Set<TopicPartition>();
   private readonly partitions = new Map<TopicPartition, PartitionSequences>();
+  /** Batches an unanswered attempt may have written (see the class comment). */
+  private readonly uncertain = new WeakSet<SequencedBatch>();
+  /** Each batch's ordinal within its partition, in drain order (split parts share their batch's). */
+  private readonly ordinals = new WeakMap<SequencedBatch, number>();
 
   hasProducerId(): boolean {
     return this.producerId >= 0n && !this.idRequired;
@@ -61,6 +111,11 @@ export class TransactionManager {
   /** The Sender should send InitProducerId (first start, or the id was lost). */
   needsProducerId(): boolean {
     return this.idRequired;
+  }
+
+  /** True once a producer id was obtained at least once (a re-init waits for in-flight requests). */
+  hadProducerId(): boolean {
+    return this.producerId >= 0n;
   }
 
   setProducerIdAndEpoch(producerId: bigint, producerEpoch: number): void {
@@ -78,10 +133,15 @@ export class TransactionManager {
   private state(tp: TopicPartition): PartitionSequences {
     let s = this.partitions.get(tp);
     if (!s) {
-      s = { producerId: this.producerId, producerEpoch: this.producerEpoch, nextSequence: 0, lastAckedSequence: -1, inflight: [] };
+      s = { producerId: this.producerId, producerEpoch: this.producerEpoch, nextSequence: 0, lastAckedSequence: -1, inflight: [], unresolvedNext: -1, assigned: 0 };
       this.partitions.set(tp, s);
     }
     return s;
+  }
+
+  /** The batch carries the producer id and epoch the partition's sequences currently belong to. */
+  private current(s: PartitionSequences, batch: SequencedBatch): boolean {
+    return batch.producerId === s.producerId && batch.producerEpoch === s.producerEpoch;
   }
 
   /**
@@ -89,16 +149,29 @@ export class TransactionManager {
    * partition's head batch queued for now.
    */
   shouldStopDrain(first: SequencedBatch): boolean {
-    if (!this.hasProducerId() || this.epochBumpRequired) return true;
-    const s = this.partitions.get(first.topicPartition);
+    if (!this.hasProducerId()) return true;
+    const tp = first.topicPartition;
+    const s = this.partitions.get(tp);
     if (!s) return false;
     if (first.baseSequence >= 0) {
-      // A retry: only the lowest unacknowledged sequence may go, and only under the current epoch.
-      return s.inflight[0] !== first || this.partitionsToRewrite.has(first.topicPartition);
+      // A retry: only the lowest incomplete sequence may go. While an epoch bump for this
+      // partition is pending, only an uncertain head goes (under its old sequence, so the broker
+      // can deduplicate it); anything else waits to be renumbered.
+      if (s.inflight[0] !== first) return true;
+      if (this.partitionsToRewrite.has(tp)) return !this.uncertain.has(first);
+      return false;
     }
-    // A fresh batch: if the partition's sequences belong to an older epoch, wait until its
-    // in-flight batches are done, then restart its sequences under the new epoch.
+    // A fresh batch waits while the partition is unresolved or due for renumbering, and, if the
+    // partition's sequences belong to an older epoch, until its incomplete batches are done
+    // (then its sequences restart at 0 under the new epoch).
+    if (s.unresolvedNext >= 0 || this.partitionsToRewrite.has(tp)) return true;
     if (s.producerId !== this.producerId || s.producerEpoch !== this.producerEpoch) return s.inflight.length > 0;
+    // The dedup window: while the oldest incomplete batch may still need a retry, at most 4
+    // later batches may be drained, or the broker would no longer recognise that retry as a
+    // duplicate of what it appended (it would answer OUT_OF_ORDER_SEQUENCE_NUMBER forever).
+    // In steady state this is the 5 requests in flight a connection allows anyway.
+    const oldest = s.inflight[0];
+    if (oldest !== undefined && s.assigned - (this.ordinals.get(oldest) ?? s.assigned) >= BROKER_DEDUP_WINDOW) return true;
     return false;
   }
 
@@ -114,39 +187,109 @@ export class TransactionManager {
     batch.setProducerState(this.producerId, this.producerEpoch, s.nextSequence);
     s.nextSequence = incrementSequence(s.nextSequence, batch.recordCount);
     s.inflight.push(batch);
+    this.ordinals.set(batch, s.assigned++);
   }
 
   /** A batch was acknowledged (or reported as a duplicate of an acknowledged one). */
   handleCompleted(batch: SequencedBatch): void {
     const s = this.partitions.get(batch.topicPartition);
+    this.uncertain.delete(batch);
     if (!s) return;
     this.remove(s, batch);
+    if (!this.current(s, batch) || batch.baseSequence < 0) return;
     const last = incrementSequence(batch.baseSequence, batch.recordCount - 1);
     if (s.lastAckedSequence < 0 || sequenceAfter(last, s.lastAckedSequence)) s.lastAckedSequence = last;
   }
 
-  /** A batch failed for good: it leaves the in-flight list; its partition needs new sequences. */
-  handleFailed(batch: SequencedBatch): void {
-    const s = this.partitions.get(batch.topicPartition);
-    if (!s || !this.remove(s, batch)) return;
-    // Later batches were numbered after this one: the broker would see a gap. Renumber them
-    // under a bumped epoch (Java does the same through requestEpochBumpForPartition).
-    if (s.inflight.length > 0) this.requestEpochBump(batch.topicPartition);
+  /**
+   * A batch goes back for a retry after an attempt. `outcomeUnknown`: the attempt got no answer
+   * from the broker (timeout, disconnect) or an answer that does not rule out an append.
+   */
+  handleRetry(batch: SequencedBatch, outcomeUnknown: boolean): void {
+    if (outcomeUnknown && batch.baseSequence >= 0) this.uncertain.add(batch);
+  }
+
+  /** Whether an attempt of `batch` may have been written without us learning so. */
+  isUncertain(batch: SequencedBatch): boolean {
+    return this.uncertain.has(batch);
   }
 
   /**
-   * Whether a batch rejected with a sequence error may simply be retried (Java's canRetry).
-   * OUT_OF_ORDER_SEQUENCE_NUMBER for a batch that is not the next after the last acknowledged
-   * one is the echo of an earlier batch's failure: retry in order. Otherwise the broker lost our
-   * state: bump the epoch and renumber (and the batch is retried under the new epoch).
+   * A batch failed for good (error, expiry). It leaves the incomplete list; the gap it leaves is
+   * closed by an epoch bump (the broker rejected it) or marked unresolved (it may be written).
    */
-  handleSequenceError(batch: SequencedBatch, errorName: string): void {
+  handleFailed(batch: SequencedBatch, outcomeUnknown: boolean): void {
     const s = this.partitions.get(batch.topicPartition);
+    const unknown = outcomeUnknown || this.uncertain.has(batch);
+    this.uncertain.delete(batch);
+    if (!s || !this.remove(s, batch) || !this.current(s, batch)) return;
+    if (unknown) {
+      const next = incrementSequence(batch.baseSequence, batch.recordCount);
+      if (s.unresolvedNext < 0 || sequenceAfter(next, s.unresolvedNext)) s.unresolvedNext = next;
+    } else {
+      this.requestEpochBump(batch.topicPartition);
+    }
+  }
+
+  /**
+   * A batch the broker refused as too large was split (MESSAGE_TOO_LARGE): the parts carry the
+   * big batch's sequence range (ProducerBatch.split numbers them from its base sequence) and take
+   * its place, so later batches keep their sequences and nothing is renumbered.
+   */
+  handleSplit(big: SequencedBatch, parts: readonly SequencedBatch[]): void {
+    const s = this.partitions.get(big.topicPartition);
+    this.uncertain.delete(big);
     if (!s) return;
-    const isNext = batch.baseSequence === incrementSequence(s.lastAckedSequence, 1) || (s.lastAckedSequence < 0 && batch.baseSequence === 0);
-    if (errorName === 'OUT_OF_ORDER_SEQUENCE_NUMBER' && !isNext) return;
-    if (errorName === 'INVALID_PRODUCER_EPOCH' || errorName === 'PRODUCER_FENCED') this.resetProducerId();
-    else this.requestEpochBump(batch.topicPartition);
+    const i = s.inflight.indexOf(big);
+    if (i < 0) return;
+    const sequenced = parts.filter((p) => p.baseSequence >= 0);
+    if (sequenced.length === parts.length && this.current(s, big)) {
+      s.inflight.splice(i, 1, ...sequenced);
+      const ordinal = this.ordinals.get(big);
+      if (ordinal !== undefined) for (const p of sequenced) this.ordinals.set(p, ordinal);
+    } else {
+      // Parts without sequences (should not happen): treat the big batch as rejected.
+      s.inflight.splice(i, 1);
+      this.requestEpochBump(big.topicPartition);
+    }
+  }
+
+  /**
+   * Handles a sequence error from the broker for `batch` (Java's canRetry for the idempotent
+   * producer) and decides whether an epoch bump is needed. 'retry': retry the batch. 'written':
+   * a later sequence was acknowledged, so the broker holds this batch (it appends only
+   * contiguous sequences) but no longer remembers it as a duplicate; the caller completes it
+   * without an offset. The dedup window in shouldStopDrain keeps that from happening.
+   */
+  handleSequenceError(batch: SequencedBatch, errorName: string): SequenceErrorVerdict {
+    const tp = batch.topicPartition;
+    const s = this.partitions.get(tp);
+    if (!s || !this.current(s, batch)) return 'retry';
+    if (errorName === 'INVALID_PRODUCER_EPOCH' || errorName === 'PRODUCER_FENCED') {
+      this.resetProducerId();
+      return 'retry';
+    }
+    if (errorName === 'UNKNOWN_PRODUCER_ID') {
+      // The broker keeps nothing of ours for this partition: had an earlier attempt been
+      // appended (and still be in the log), it would know us. Safe to renumber.
+      this.uncertain.delete(batch);
+      this.requestEpochBump(tp);
+      return 'retry';
+    }
+    if (errorName !== 'OUT_OF_ORDER_SEQUENCE_NUMBER') return 'retry';
+    const last = incrementSequence(batch.baseSequence, batch.recordCount - 1);
+    if (s.lastAckedSequence >= 0 && !sequenceAfter(last, s.lastAckedSequence)) return 'written';
+    // The broker has our state and this batch is not in it: whatever an earlier attempt did, it
+    // did not write this batch.
+    this.uncertain.delete(batch);
+    if (s.unresolvedNext >= 0) {
+      // Right after a batch of unknown outcome: that one was not written, the gap is real.
+      if (batch.baseSequence === s.unresolvedNext) this.requestEpochBump(tp);
+      return 'retry';
+    }
+    const isNext = s.lastAckedSequence < 0 ? batch.baseSequence === 0 : batch.baseSequence === incrementSequence(s.lastAckedSequence, 1);
+    if (isNext && s.inflight[0] === batch) this.requestEpochBump(tp);
+    return 'retry';
   }
 
   requestEpochBump(tp: TopicPartition): void {
@@ -159,14 +302,32 @@ export class TransactionManager {
   }
 
   /**
-   * Bumps the epoch (locally, KIP-360) and renumbers the unacknowledged batches of the affected
-   * partitions from 0. The Sender calls it when no request is in flight for those partitions,
-   * so no batch changes its sequence while the broker may still be reading the old one.
-   * Returns false when the epoch is exhausted and a new producer id is needed instead.
+   * Java's maybeResolveSequences: an unresolved partition with nothing left incomplete or in
+   * flight is resolved — fine if every sequence up to the last one assigned was acknowledged
+   * (the batch of unknown outcome was written after all), else by an epoch bump.
+   */
+  resolveSequences(inFlight: (tp: TopicPartition) => boolean): void {
+    for (const [tp, s] of this.partitions) {
+      if (s.unresolvedNext < 0 || s.inflight.length > 0 || inFlight(tp)) continue;
+      const acked = s.lastAckedSequence >= 0 && incrementSequence(s.lastAckedSequence, 1) === s.nextSequence;
+      s.unresolvedNext = -1;
+      if (!acked) this.requestEpochBump(tp);
+    }
+  }
+
+  /**
+   * Bumps the epoch (locally, KIP-360) and renumbers the incomplete batches of the affected
+   * partitions from 0, once none of them is in flight and none of them leads with an uncertain
+   * batch (see the class comment). Returns false when the epoch is exhausted and a new producer
+   * id is needed instead.
    */
   bumpEpochIfRequired(inFlight: (tp: TopicPartition) => boolean): boolean {
     if (!this.epochBumpRequired) return true;
-    for (const tp of this.partitionsToRewrite) if (inFlight(tp)) return true; // wait
+    for (const tp of this.partitionsToRewrite) {
+      if (inFlight(tp)) return true; // wait for the answers
+      const head = this.partitions.get(tp)?.inflight[0];
+      if (head !== undefined && this.uncertain.has(head)) return true; // retried first
+    }
     if (this.producerEpoch >= MAX_EPOCH) {
       this.resetProducerId();
       this.epochBumpRequired = false;
@@ -191,8 +352,12 @@ export class TransactionManager {
       s.producerId = this.producerId;
       s.producerEpoch = this.producerEpoch;
       s.lastAckedSequence = -1;
+      s.unresolvedNext = -1;
       let seq = 0;
       for (const b of s.inflight) {
+        // The first batch is not uncertain (bumpEpochIfRequired waited), so no later one can
+        // have been written either: the broker only appends contiguous sequences.
+        this.uncertain.delete(b);
         b.setProducerState(this.producerId, this.producerEpoch, seq);
         seq = incrementSequence(seq, b.recordCount);
       }
@@ -204,6 +369,11 @@ export class TransactionManager {
   /** Batches of `tp` with sequences that are not complete yet, lowest first (tests, reenqueue). */
   inflightBatches(tp: TopicPartition): readonly SequencedBatch[] {
     return this.partitions.get(tp)?.inflight ?? [];
+  }
+
+  /** Whether `tp` waits for its unresolved sequences (tests). */
+  isUnresolved(tp: TopicPartition): boolean {
+    return (this.partitions.get(tp)?.unresolvedNext ?? -1) >= 0;
   }
 
   private remove(s: PartitionSequences, batch: SequencedBatch): boolean {
