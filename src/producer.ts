@@ -138,6 +138,7 @@ export class Producer {
   private readonly ignoreKeys: boolean;
   private readonly maxBlockMs: number;
   private readonly acks: number;
+  private readonly clientId: string;
   private codec: CompressionCodec | null = null;
   private codecLoad: Promise<CompressionCodec> | null = null;
   private readonly compressionLevel: number | undefined;
@@ -163,6 +164,7 @@ export class Producer {
     this.ignoreKeys = c.bool('partitioner.ignore.keys');
     this.maxBlockMs = c.int('max.block.ms');
     this.acks = c.str('acks') === 'all' ? -1 : Number(c.str('acks'));
+    this.clientId = c.str('client.id');
 
     const compressionName = c.str('compression.type') as CompressionName;
     const compression = COMPRESSION_IDS[compressionName];
@@ -367,6 +369,10 @@ export class Producer {
       partition = choosePartition(topic, null, keyBytes, valueBytes, view, { partitioner: this.partitioner, ignoreKeys: this.ignoreKeys });
     }
     const result = this.accumulator.append(topic, partition, timestamp, key, value, headers.length === 0 ? null : (headers as RecordHeaderInput[]), slot, this.metadata, now, maxBlockMs);
+    const diagnostics = this.runtime.diagnostics;
+    if (diagnostics?.sendActive) {
+      diagnostics.send({ clientId: this.clientId, topic, partition: result instanceof Promise ? partition : result.partition });
+    }
     if (result instanceof Promise) {
       this.sender.wakeup(); // memory is short: make sure the sender is draining
       this.trackPending(result.then((r) => this.afterAppend(r, this.clock.now())), slot, topic);
@@ -418,7 +424,7 @@ export class Producer {
       }
       target = target.inner;
     }
-    if (err !== null) this.runtime.diagnostics?.error({ clientId: this.config.str('client.id'), topic, error: err });
+    if (err !== null) this.runtime.diagnostics?.error({ clientId: this.clientId, topic, error: err });
     if (target instanceof Deferred) {
       if (err === null) target.resolve(md!);
       else target.reject(err);

@@ -171,7 +171,16 @@ export class Sender {
         { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION },
         { sizePrefix: true },
       );
-      const response = await connection.request({ buffer: frame });
+      const started = this.d.clock.now();
+      this.track(connection.nodeId, ApiKey.ApiVersions, version, frame.length);
+      let response: Uint8Array;
+      try {
+        response = await connection.request({ buffer: frame });
+      } catch (e) {
+        this.responded(connection.nodeId, ApiKey.ApiVersions, version, started, e as Error);
+        throw e;
+      }
+      this.responded(connection.nodeId, ApiKey.ApiVersions, version, started);
       const { body } = decodeApiVersionsResponse(version, response);
       if (body.errorCode === 35 && attempt === 0) {
         version = apiVersionsRetryVersion(body); // KIP-511: retry at the highest common version

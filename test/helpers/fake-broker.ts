@@ -47,6 +47,7 @@ import {
 } from '../../src/protocol/messages/index.js';
 import { readRecordBatches, type DecodedRecordBatch } from '../../src/protocol/record-batch.js';
 import type { Runtime } from '../../src/runtime.js';
+import { nodeRuntime } from '../../src/runtime-node.js';
 import { Producer, type ProducerConfig, type ProducerRecord, type RecordMetadata } from '../../src/producer.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -414,9 +415,9 @@ export class FakeCluster {
     return [...this.brokers.values()].map((b) => `${b.host}:${b.port}`).join(',');
   }
 
-  /** A Runtime for the Producer using this cluster's transport. */
+  /** Node's Runtime (diagnostics channels, codec checks) with this cluster's transport. */
   runtime(): Runtime {
-    return { name: 'fake', transport: () => this.transport };
+    return { ...nodeRuntime, name: 'fake', transport: () => this.transport };
   }
 
   broker(nodeId: number): FakeBroker {

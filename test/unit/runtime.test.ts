@@ -1,0 +1,59 @@
+/**
+ * Runtime boundaries and observability hooks: the core imports nothing from `node:` outside the
+ * adapters, and node:diagnostics_channel receives send, request, response and error events.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { CHANNELS } from '../../src/index.js';
+import { TestClock, advanceUntil, harness, Tracker } from '../helpers/fake-broker.js';
+
+const SRC = join(import.meta.dirname, '..', '..', 'src');
+/** The only files allowed to import `node:` modules: runtime adapters and the CLI. */
+const NODE_ADAPTERS = new Set(['runtime-node.ts', 'network/node-transport.ts', 'compression/node-zlib.ts']);
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('runtime boundaries', () => {
+  test("the core imports nothing from node: outside the runtime adapters and the CLI", () => {
+    const offenders: string[] = [];
+    for (const file of sources(SRC)) {
+      const rel = relative(SRC, file).split('\\').join('/');
+      if (NODE_ADAPTERS.has(rel) || rel.startsWith('cli/')) continue;
+      if (/from\s+['"]node:|import\(\s*['"]node:|require\(\s*['"]node:/.test(readFileSync(file, 'utf8'))) offenders.push(rel);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe('diagnostics channels', () => {
+  test('send, request, response and error events are published with the client id', async () => {
+    const seen: Record<string, unknown[]> = { send: [], request: [], response: [], error: [] };
+    const subs = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[]).map((k) => {
+      const fn = (m: unknown) => void seen[k]!.push(m);
+      diagnosticsChannel.subscribe(CHANNELS[k], fn);
+      return () => diagnosticsChannel.unsubscribe(CHANNELS[k], fn);
+    });
+    try {
+      const { clock, producer } = harness({ config: { 'client.id': 'traced' }, topics: { t: 2 } });
+      const t = new Tracker(producer, clock as TestClock);
+      t.send({ topic: 't', key: 'k', value: 'v' });
+      t.send({ topic: 'bad topic name', value: 'v' }, 'bad');
+      await advanceUntil(clock, () => t.done);
+      expect(seen.send).toContainEqual({ clientId: 'traced', topic: 't', partition: expect.any(Number) });
+      const apiKeys = (seen.request as { apiKey: number; clientId: string }[]).map((e) => e.apiKey);
+      expect(apiKeys).toEqual(expect.arrayContaining([18, 3, 22, 0])); // ApiVersions, Metadata, InitProducerId, Produce
+      expect((seen.request as { clientId: string }[]).every((e) => e.clientId === 'traced')).toBe(true);
+      expect((seen.response as { apiKey: number; latencyMs: number }[]).some((e) => e.apiKey === 0 && e.latencyMs >= 0)).toBe(true);
+      expect(seen.error).toContainEqual(expect.objectContaining({ clientId: 'traced', topic: 'bad topic name' }));
+    } finally {
+      for (const u of subs) u();
+    }
+  });
+});
