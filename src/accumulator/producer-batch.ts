@@ -526,11 +526,16 @@ export class ProducerBatch {
     this.slots = [];
     this.timestamps = [];
     const n = slots.length;
+    // acks=0: the broker reports no offset (-1), and neither does any record (as Java). Offsets
+    // are counted up rather than computed as base + BigInt(i): one bigint per record, not two.
+    const known = baseOffset >= 0n;
+    let offset = known ? baseOffset : -1n;
     for (let i = 0; i < n; i++) {
+      const recordOffset = offset;
+      if (known) offset++; // before the call: a throwing callback must not shift later offsets
       try {
         if (error === null) {
-          // acks=0: the broker reports no offset (-1), and neither does any record (as Java).
-          complete(slots[i], null, topic, partition, baseOffset < 0n ? -1n : baseOffset + BigInt(i), logAppendTime !== -1 ? logAppendTime : timestamps[i]!);
+          complete(slots[i], null, topic, partition, recordOffset, logAppendTime !== -1 ? logAppendTime : timestamps[i]!);
         } else {
           complete(slots[i], recordError ? recordError(i) : error, topic, partition, -1n, -1);
         }
