@@ -356,16 +356,7 @@ export class ConnectionPool {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const st of this.#nodes.values()) {
-      st.attempt++;
-      st.abort?.abort();
-      st.abort = undefined;
-      const connection = st.connection;
-      st.connection = undefined;
-      st.state = 'disconnected';
-      connection?.close();
-      this.#wake(st);
-    }
+    for (const st of this.#nodes.values()) this.#reset(st);
     for (const timer of this.#waitTimers) this.#clock.clearTimeout(timer);
     this.#waitTimers.clear();
   }

@@ -335,11 +335,9 @@ export class Sender {
     const wait = metadata.timeToNextUpdate(now);
     if (wait > 0) return wait;
     const topics = metadata.topicsOfInterest();
-    const nodeId = pool.leastLoadedNode(now);
-    if (nodeId === undefined) return this.d.config.retryBackoffMs;
-    if (!pool.ready(nodeId, now)) return Math.max(1, pool.connectionDelay(nodeId, now));
-    const conn = pool.connection(nodeId);
-    if (!conn || !conn.canSend()) return this.d.config.retryBackoffMs;
+    const target = this.leastLoadedSendable(now);
+    if (typeof target === 'number') return target;
+    const { nodeId, conn } = target;
     const version = this.apiVersion(nodeId, ApiKey.Metadata);
     if (version === null) {
       metadata.refreshFailed(now);
@@ -417,15 +415,26 @@ export class Sender {
 
   // --- producer id ----------------------------------------------------------------------------
 
-  private maybeInitProducerId(now: number): number {
+  /**
+   * The least loaded broker whose connection can take a request now (for Metadata and
+   * InitProducerId, which any broker answers), or how long to wait before asking again.
+   */
+  private leastLoadedSendable(now: number): { nodeId: number; conn: BrokerConnection } | number {
     const { pool } = this.d;
-    if (this.initProducerIdInFlight) return Infinity;
-    if (now < this.initProducerIdBackoffUntil) return this.initProducerIdBackoffUntil - now;
     const nodeId = pool.leastLoadedNode(now);
     if (nodeId === undefined) return this.d.config.retryBackoffMs;
     if (!pool.ready(nodeId, now)) return Math.max(1, pool.connectionDelay(nodeId, now));
     const conn = pool.connection(nodeId);
     if (!conn || !conn.canSend()) return this.d.config.retryBackoffMs;
+    return { nodeId, conn };
+  }
+
+  private maybeInitProducerId(now: number): number {
+    if (this.initProducerIdInFlight) return Infinity;
+    if (now < this.initProducerIdBackoffUntil) return this.initProducerIdBackoffUntil - now;
+    const target = this.leastLoadedSendable(now);
+    if (typeof target === 'number') return target;
+    const { nodeId, conn } = target;
     const version = this.apiVersion(nodeId, ApiKey.InitProducerId);
     if (version === null) {
       this.failAll(new KafkaWireError('UNSUPPORTED_VERSION', `node ${nodeId} does not support InitProducerId; set enable.idempotence=false`));
