@@ -23,7 +23,7 @@ import { prefixedLogger, type Logger, type UserLogger } from './logger.js';
 import { ProducerMetrics } from './metrics.js';
 import { ConnectionPool } from './network/connection-pool.js';
 import type { Transport } from './network/transport.js';
-import { choosePartition, murmur2, toPositive, type Partitioner } from './partitioner/index.js';
+import { choosePartition, murmur2, toPositive, type Partitioner, type TopicPartitionsView } from './partitioner/index.js';
 import { RECORD_BATCH_HEADER_SIZE, type RecordHeaderInput } from './protocol/record-batch.js';
 import { currentRuntime, type Runtime } from './runtime.js';
 import { Metadata, type PartitionInfo } from './sender/metadata.js';
@@ -326,8 +326,9 @@ export class Producer {
       throw new KafkaWireError('INVALID_PARTITION', `Invalid partition ${String(explicit)} given with a record for topic ${topic}`);
     }
     this.metadata.touch(topic, now);
-    if (this.metadata.topic(topic) !== undefined) {
-      this.append(topic, explicit, key, value, headers, timestamp, slot, now, this.maxBlockMs);
+    const view = this.metadata.topic(topic);
+    if (view !== undefined) {
+      this.append(topic, view, explicit, key, value, headers, timestamp, slot, now, this.maxBlockMs);
       return;
     }
     // Cold path: wait (up to max.block.ms) for the topic's metadata, then append.
@@ -335,13 +336,14 @@ export class Producer {
     // No closed check here: close() waits for sends that already returned (as Java's does).
     const pending = this.metadata.awaitTopic(topic, this.maxBlockMs).then(() => {
       const at = this.clock.now();
-      return this.append(topic, explicit, key, value, headers, timestamp, slot, at, Math.max(0, this.maxBlockMs - (at - now)));
+      return this.append(topic, this.metadata.topic(topic)!, explicit, key, value, headers, timestamp, slot, at, Math.max(0, this.maxBlockMs - (at - now)));
     });
     this.trackPending(pending, slot, topic);
   }
 
   private append(
     topic: string,
+    view: TopicPartitionsView,
     explicit: number | undefined,
     key: Data,
     value: Data,
@@ -351,7 +353,6 @@ export class Producer {
     now: number,
     maxBlockMs: number,
   ): void {
-    const view = this.metadata.topic(topic)!;
     let partition: number;
     if (explicit !== undefined && explicit !== null) {
       if (explicit >= view.partitionCount) {

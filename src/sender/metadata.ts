@@ -64,6 +64,8 @@ export class Metadata implements ClusterView {
   private topics = new Map<string, TopicState>();
   private byNode = new Map<number, TopicPartition[]>();
   private readonly interest = new Map<string, number>(); // topic -> last used (ms)
+  private lastTouchedTopic: string | null = null;
+  private lastTouchedMs = 0;
   private readonly waiters = new Set<Waiter>();
   private needsUpdate = true;
   private lastRefreshMs = 0;
@@ -160,8 +162,13 @@ export class Metadata implements ClusterView {
 
   /** Marks `topic` as used now; a topic not known yet triggers a refresh. */
   touch(topic: string, now: number): void {
+    // Called per record: a repeat of the last topic within a second needs no map update
+    // (metadata.max.idle.ms is at least 5 s, so last-use times a second old are precise enough).
+    if (topic === this.lastTouchedTopic && now - this.lastTouchedMs < 1000) return;
     const known = this.interest.has(topic);
     this.interest.set(topic, now);
+    this.lastTouchedTopic = topic;
+    this.lastTouchedMs = now;
     if (!known && !this.topics.has(topic)) this.requestUpdate();
   }
 
@@ -266,6 +273,7 @@ export class Metadata implements ClusterView {
     for (const [topic, lastUsed] of this.interest) {
       if (now - lastUsed > this.maxIdleMs && ![...this.waiters].some((w) => w.topic === topic)) {
         this.interest.delete(topic);
+        if (topic === this.lastTouchedTopic) this.lastTouchedTopic = null;
         this.topics.delete(topic);
       }
     }
