@@ -1,0 +1,198 @@
+// The clients the benchmark compares: how to start each one for a run, and how to read its
+// result. Every client sends the same records (one random A-Z value of the workload's size, keys
+// "0".."999" round-robin) with acks=all, idempotence on where it is safe, linger 5 ms where the
+// client has a linger, and the workload's compression.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseJavaSummary, parseResultLine } from './proc.mjs';
+
+export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
+const DRIVERS = path.join(BENCH_DIR, 'drivers');
+export const VENV_PYTHON = path.join(BENCH_DIR, '.venv', 'bin', 'python');
+
+/** kafka-producer-perf-test.sh's JVM settings (KAFKA_HEAP_OPTS and kafka-run-class.sh's defaults). */
+export const JAVA_FLAGS = [
+  '-Xmx512M',
+  '-server',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-Djava.awt.headless=true',
+  `-Dlog4j2.configurationFile=${path.join(REPO_ROOT, 'tools', 'kafka', 'log4j2-tools.properties')}`,
+];
+
+function nodeDriver(file, mode) {
+  return (o) => ({
+    cmd: process.execPath,
+    args: [
+      path.join(DRIVERS, file),
+      '--bootstrap', o.bootstrap,
+      '--topic', o.topic,
+      '--records', String(o.records),
+      '--size', String(o.size),
+      '--keys', String(o.keys),
+      '--compression', o.compression,
+      '--mode', mode,
+      '--rate', String(o.rate ?? 0),
+      '--warmup', String(o.warmup ?? 0),
+      ...(o.window ? ['--window', String(o.window)] : []),
+      ...(o.nodeArgs ?? []),
+    ],
+    env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+  });
+}
+
+function driverResult(res) {
+  const r = parseResultLine(res.stdout);
+  if (r === null) throw new Error(`no RESULT line (exit ${res.code})\n${tailText(res.stderr)}`);
+  return r;
+}
+
+export function tailText(s, n = 15) {
+  return s.split('\n').slice(-n).join('\n');
+}
+
+/**
+ * id -> client. `slow`: per-record clients that send one Produce request per record; they run
+ * with --slow-records (default a tenth of the workload) so a full run stays in the hour.
+ * `latency`: whether the client can report per-record latency at a fixed rate.
+ */
+export const CLIENTS = [
+  {
+    id: 'kafka-wire:callback',
+    label: 'kafka-wire send(r, cb)',
+    family: 'kafka-wire',
+    latency: true,
+    start: nodeDriver('kafka-wire.mjs', 'callback'),
+    parse: driverResult,
+  },
+  {
+    id: 'kafka-wire:promise',
+    label: 'kafka-wire send(r) promise',
+    family: 'kafka-wire',
+    latency: true,
+    start: nodeDriver('kafka-wire.mjs', 'promise'),
+    parse: driverResult,
+  },
+  {
+    id: 'java',
+    label: 'Java ProducerPerformance',
+    family: 'java',
+    latency: true,
+    start: (o) => ({
+      cmd: 'java',
+      args: [
+        ...JAVA_FLAGS,
+        `@${o.javaClasspathArgFile}`,
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic', o.topic,
+        '--num-records', String(o.records),
+        '--record-size', String(o.size),
+        '--throughput', String(o.rate > 0 ? o.rate : -1),
+        ...(o.warmup > 0 ? ['--warmup-records', String(o.warmup)] : []),
+        '--record-key-range', String(o.keys),
+        '--key-distribution', 'range',
+        '--command-property',
+        `bootstrap.servers=${o.bootstrap}`,
+        'client.id=bench-java',
+        'acks=all',
+        'enable.idempotence=true',
+        'linger.ms=5',
+        `compression.type=${o.compression}`,
+      ],
+    }),
+    parse: (res) => {
+      const r = parseJavaSummary(res.stdout);
+      if (r === null) throw new Error(`no ProducerPerformance summary line (exit ${res.code})\n${tailText(res.stderr)}`);
+      return { ...r, failed: res.code === 0 ? 0 : NaN };
+    },
+  },
+  {
+    id: 'kcat',
+    label: 'kcat -P (librdkafka)',
+    family: 'librdkafka',
+    latency: false,
+    start: (o) => ({
+      cmd: 'kcat',
+      args: [
+        '-P', '-b', o.bootstrap, '-t', o.topic, '-K', '\t',
+        '-X', 'client.id=bench-kcat',
+        '-X', 'acks=all',
+        '-X', 'enable.idempotence=true',
+        '-X', 'linger.ms=5',
+        '-X', `compression.codec=${o.compression}`,
+      ],
+      stdinFile: o.kcatInput,
+    }),
+    // kcat prints no statistics: the process's wall time (start, connect, read stdin, deliver all).
+    parse: (res) => {
+      if (res.code !== 0) throw new Error(`kcat exited ${res.code}\n${tailText(res.stderr)}`);
+      return { records: NaN, elapsedMs: res.wallS * 1000, failed: 0 };
+    },
+  },
+  {
+    id: 'confluent-kafka',
+    label: 'confluent-kafka (Python)',
+    family: 'librdkafka',
+    latency: true,
+    available: () => fs.existsSync(VENV_PYTHON),
+    start: (o) => ({
+      cmd: VENV_PYTHON,
+      args: [
+        path.join(DRIVERS, 'confluent_kafka_driver.py'),
+        '--bootstrap', o.bootstrap,
+        '--topic', o.topic,
+        '--records', String(o.records),
+        '--size', String(o.size),
+        '--keys', String(o.keys),
+        '--compression', o.compression,
+        '--rate', String(o.rate ?? 0),
+        '--warmup', String(o.warmup ?? 0),
+      ],
+    }),
+    parse: driverResult,
+  },
+  {
+    id: 'kafkajs:batch',
+    label: 'KafkaJS send(1000 msgs) ×5',
+    family: 'kafkajs',
+    latency: false,
+    start: nodeDriver('kafkajs.mjs', 'batch'),
+    parse: driverResult,
+  },
+  {
+    id: 'kafkajs:per-record',
+    label: 'KafkaJS send per record',
+    family: 'kafkajs',
+    latency: true,
+    slow: true,
+    start: nodeDriver('kafkajs.mjs', 'per-record'),
+    parse: driverResult,
+  },
+  {
+    id: 'platformatic:batch',
+    label: '@platformatic/kafka send(1000) ×5',
+    family: 'platformatic',
+    latency: false,
+    start: nodeDriver('platformatic.mjs', 'batch'),
+    parse: driverResult,
+  },
+  {
+    id: 'platformatic:per-record',
+    label: '@platformatic/kafka per record',
+    family: 'platformatic',
+    latency: true,
+    slow: true,
+    start: nodeDriver('platformatic.mjs', 'per-record'),
+    parse: driverResult,
+  },
+];
+
+export const WORKLOADS = {
+  '100B-none': { id: '100B-none', size: 100, compression: 'none', scale: 1, label: '100 B records, no compression' },
+  '100B-lz4': { id: '100B-lz4', size: 100, compression: 'lz4', scale: 1, label: '100 B records, lz4' },
+  '10KB-none': { id: '10KB-none', size: 10240, compression: 'none', scale: 0.01, label: '10 KB records, no compression' },
+};
