@@ -6,9 +6,10 @@
 //                starting over when full (the floor: what moving the payload costs with no
 //                encoding at all)
 //   accumulator  RecordAccumulator.append (record encoded in place into the pool's buffer) ->
-//                drain (seal: header + CRC32C; lz4: compress + CRC) -> producer id/epoch/sequence
-//                written at first drain (header + CRC again, as the idempotent Sender does) ->
-//                complete + deallocate. The partition is precomputed per key.
+//                drain (seal: header; lz4: compress) -> producer id/epoch/sequence written at
+//                first drain (as the idempotent Sender does) -> batch.records() (the wire bytes
+//                the Sender puts in a request: CRC32C over the batch) -> complete + deallocate.
+//                The partition is precomputed per key.
 //   producer     the public Producer: send(record, callback) -> serializers, partitioner (murmur2),
 //                accumulator, Sender, Produce request bytes -> an in-process broker
 //                (bench/lib/memory-broker.mjs, behind the Transport seam: no socket) -> response
@@ -131,7 +132,7 @@ async function accumulator(n, value, compression) {
   const finish = (drained) => {
     for (const list of drained.values()) {
       for (const b of list) {
-        wire += b.sizeInBytes;
+        wire += b.records().length; // the wire bytes as the Sender takes them (CRC written if still pending)
         batches++;
         b.done(0n, -1, null);
         acc.deallocate(b);

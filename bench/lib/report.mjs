@@ -98,7 +98,7 @@ export function markdown(results, clients) {
     const e = results.encode;
     L.push('## Encode only (no network)');
     L.push('');
-    L.push(`\`node bench/encode.mjs\` (${e.runs} interleaved runs, medians): *accumulator* = append → seal (header, CRC32C, lz4) → producer state → complete; *producer* = the public Producer's send(record, cb) through the Sender to an in-process broker behind the Transport seam (no socket). *memcpy* copies the same key+value bytes into a 16 KiB buffer. MB/s counts key+value bytes. Details: bench/results/encode.md.`);
+    L.push(`\`node bench/encode.mjs\` (${e.runs} interleaved runs, medians): *accumulator* = append → seal (header, lz4) → producer state → wire bytes (CRC32C) → complete; *producer* = the public Producer's send(record, cb) through the Sender to an in-process broker behind the Transport seam (no socket). *memcpy* copies the same key+value bytes into a 16 KiB buffer. MB/s counts key+value bytes. Details: bench/results/encode.md.`);
     L.push('');
     L.push('| workload | records | memcpy records/s | accumulator records/s | × memcpy | producer records/s | × memcpy |');
     L.push('|---|---:|---:|---:|---:|---:|---:|');
