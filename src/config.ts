@@ -8,6 +8,7 @@
  * known name; Java properties that kafka-wire does not implement are named as such.
  */
 import { ConfigError } from './errors.js';
+import { javaClassFor } from './java-classes.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'function';
 
@@ -51,12 +52,12 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'max.in.flight.requests.per.connection', type: 'int', default: 5, min: 1, max: INT_MAX, doc: 'Unanswered requests allowed per broker connection.' },
   { name: 'metadata.max.age.ms', type: 'long', default: 300000, min: 0, max: LONG_MAX, doc: 'Metadata is refreshed at least this often, and at once after errors that mean it is stale.' },
   { name: 'metadata.max.idle.ms', type: 'long', default: 300000, min: 5000, max: LONG_MAX, doc: 'A topic not produced to for this long is dropped from the metadata the producer keeps.' },
-  { name: 'partitioner.class', type: 'function', default: null, doc: 'A custom partitioner function ({ topic, key, value, partitionCount, availablePartitions }) => partition. Unset: murmur2 of the key, or the built-in uniform sticky partitioner for keyless records.' },
+  { name: 'partitioner.class', type: 'function', default: null, doc: 'A custom partitioner function ({ topic, key, value, partitionCount, availablePartitions }) => partition, or a Java class name: org.apache.kafka.clients.producer.RoundRobinPartitioner (the deprecated DefaultPartitioner / UniformStickyPartitioner mean the default). Unset: murmur2 of the key, or the built-in uniform sticky partitioner for keyless records.' },
   { name: 'partitioner.ignore.keys', type: 'boolean', default: false, doc: 'Use the built-in sticky partitioner even for keyed records.' },
   { name: 'partitioner.adaptive.partitioning.enable', type: 'boolean', default: true, doc: 'Send more records to partitions whose leaders have shorter queues (KIP-794).' },
   { name: 'partitioner.availability.timeout.ms', type: 'long', default: 0, min: 0, max: LONG_MAX, doc: 'If > 0, partitions whose leader could not take data for this long are skipped by the built-in partitioner.' },
-  { name: 'key.serializer', type: 'function', default: null, doc: 'A function (data, topic) => Uint8Array | string | null for keys. Unset: strings are written as UTF-8, Uint8Array as is.' },
-  { name: 'value.serializer', type: 'function', default: null, doc: 'A function (data, topic) => Uint8Array | string | null for values. Unset: strings are written as UTF-8, Uint8Array as is.' },
+  { name: 'key.serializer', type: 'function', default: null, doc: 'A function (data, topic, headers) => Uint8Array | string | null for keys, or a Kafka serializer class name (org.apache.kafka.common.serialization.StringSerializer, ByteArraySerializer, IntegerSerializer, LongSerializer, ... written as Java writes them). Unset: strings are written as UTF-8, Uint8Array as is.' },
+  { name: 'value.serializer', type: 'function', default: null, doc: 'As key.serializer, for values.' },
   { name: 'reconnect.backoff.ms', type: 'long', default: 50, min: 0, max: LONG_MAX, doc: 'First wait before reconnecting to a broker; grows exponentially to reconnect.backoff.max.ms.' },
   { name: 'reconnect.backoff.max.ms', type: 'long', default: 1000, min: 0, max: LONG_MAX, doc: 'Upper bound of the reconnect backoff.' },
   { name: 'socket.connection.setup.timeout.ms', type: 'long', default: 10000, min: 0, max: LONG_MAX, doc: 'How long a connection attempt may take.' },
@@ -169,9 +170,17 @@ function parseValue(def: ConfigDef, raw: unknown): unknown {
       const items = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : bad('a list (array or comma-separated string)');
       return items.map((s) => s.trim()).filter((s) => s !== '');
     }
-    case 'function':
+    case 'function': {
       if (raw === null || typeof raw === 'function') return raw;
-      return bad('a function');
+      if (typeof raw === 'string') {
+        // A Java properties file names classes: Kafka's own serializers and partitioners map to
+        // built-in equivalents; anything else needs a JavaScript function.
+        const fn = javaClassFor(def.name, raw);
+        if (fn !== undefined) return fn;
+        throw new ConfigError(def.name, `Java class ${JSON.stringify(raw)} has no kafka-wire equivalent; pass a function instead`);
+      }
+      return bad('a function (or the name of one of Kafka\'s built-in classes)');
+    }
   }
 }
 

@@ -64,7 +64,8 @@ export interface ProducerInterceptor {
   onAcknowledgement?(metadata: RecordMetadata | null, error: KafkaWireError | null): void;
 }
 
-export type Serializer = (data: unknown, topic: string, headers: Array<[string, Data]>) => Data;
+export type { Serializer } from './java-classes.js';
+import type { Serializer } from './java-classes.js';
 
 /** Kafka producer properties (Java's names) plus JavaScript-only options. */
 export interface ProducerConfig {

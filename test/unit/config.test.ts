@@ -81,3 +81,44 @@ describe('parseProperties', () => {
     });
   });
 });
+
+describe('Java class names from a properties file', () => {
+  const S = 'org.apache.kafka.common.serialization.';
+  type Ser = (d: unknown, topic: string, headers: never[]) => unknown;
+  const ser = (name: string): Ser => resolveConfig({ ...base, 'value.serializer': S + name }).values['value.serializer'] as Ser;
+  const hex = (u: unknown) => Buffer.from(u as Uint8Array).toString('hex');
+
+  test("Kafka's serializers write Java's bytes", () => {
+    expect(ser('StringSerializer')('héllo', 't', [])).toBe('héllo');
+    expect(hex(ser('IntegerSerializer')(-2, 't', []))).toBe('fffffffe');
+    expect(hex(ser('LongSerializer')(2n ** 40n + 1n, 't', []))).toBe('0000010000000001');
+    expect(hex(ser('ShortSerializer')(258, 't', []))).toBe('0102');
+    expect(hex(ser('DoubleSerializer')(1.5, 't', []))).toBe('3ff8000000000000');
+    expect(hex(ser('FloatSerializer')(1.5, 't', []))).toBe('3fc00000');
+    expect(ser('ByteArraySerializer')(null, 't', [])).toBeNull();
+    expect(() => ser('IntegerSerializer')(2 ** 31, 't', [])).toThrow(/IntegerSerializer cannot serialize number for topic t/);
+    expect(() => ser('StringSerializer')(42, 't', [])).toThrow(/expected a string/);
+  });
+
+  test('partitioner classes map to built-ins; unknown classes are clear errors', () => {
+    expect(typeof resolveConfig({ ...base, 'partitioner.class': 'org.apache.kafka.clients.producer.RoundRobinPartitioner' }).values['partitioner.class']).toBe('function');
+    expect(resolveConfig({ ...base, 'partitioner.class': 'org.apache.kafka.clients.producer.UniformStickyPartitioner' }).values['partitioner.class']).toBeNull();
+    expect(errorOf(() => resolveConfig({ ...base, 'value.serializer': 'io.confluent.kafka.serializers.KafkaAvroSerializer' })).message).toMatch(/value.serializer: Java class .* has no kafka-wire equivalent/);
+  });
+
+  test('a typical Java producer.properties file is accepted as written', () => {
+    const props = parseProperties(`bootstrap.servers=127.0.0.1:9092
+key.serializer=org.apache.kafka.common.serialization.StringSerializer
+value.serializer=org.apache.kafka.common.serialization.ByteArraySerializer
+acks=all
+linger.ms=20
+compression.type=lz4
+enable.idempotence=true
+max.in.flight.requests.per.connection=5
+`);
+    const c = resolveConfig(props);
+    expect(c.int('linger.ms')).toBe(20);
+    expect(c.str('compression.type')).toBe('lz4');
+    expect(typeof c.values['key.serializer']).toBe('function');
+  });
+});
