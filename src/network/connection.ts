@@ -50,6 +50,12 @@ import type { Socketish, Transport } from './transport.js';
  */
 export interface RequestFrame {
   readonly buffer: Uint8Array;
+  /**
+   * More bytes of the same request, sent right after `buffer` in the same write (the Produce
+   * encoder passes the record batches this way instead of copying them into `buffer`). The size
+   * prefix counts them.
+   */
+  readonly chunks?: readonly Uint8Array[];
 }
 
 export interface RequestOptions {
@@ -220,7 +226,10 @@ export class BrokerConnection {
     }
     const correlationId = this.#nextCorrelationId;
     this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff;
-    writeInt32BE(buffer, 0, buffer.length - SIZE_PREFIX_BYTES);
+    const chunks = frame.chunks;
+    let size = buffer.length - SIZE_PREFIX_BYTES;
+    if (chunks !== undefined) for (let i = 0; i < chunks.length; i++) size += chunks[i]!.length;
+    writeInt32BE(buffer, 0, size);
     writeInt32BE(buffer, REQUEST_CORRELATION_ID_OFFSET, correlationId);
 
     const now = this.#clock.now();
@@ -239,13 +248,10 @@ export class BrokerConnection {
       this.#lastActivityMs = now;
       let accepted: boolean;
       try {
-        if (expectResponse) {
-          this.#awaiting.push(request);
-          accepted = this.#socket.write(buffer);
-        } else {
-          this.#unflushed.push(request);
-          accepted = this.#socket.write(buffer, (error) => this.#onFlushed(request, error));
-        }
+        const onFlushed = expectResponse ? undefined : (error?: Error | null) => this.#onFlushed(request, error);
+        if (expectResponse) this.#awaiting.push(request);
+        else this.#unflushed.push(request);
+        accepted = chunks === undefined || chunks.length === 0 ? this.#socket.write(buffer, onFlushed) : this.#writeGathered(buffer, chunks, onFlushed);
       } catch (error) {
         // A transport that throws instead of reporting through onClose: same outcome.
         const message = error instanceof Error ? error.message : String(error);
@@ -256,6 +262,21 @@ export class BrokerConnection {
       if (!accepted) this.#needDrain = true;
       if (request.deadline < this.#timerAt) this.#armTimer(request.deadline, now);
     });
+  }
+
+  /** One write of `head` followed by `chunks`: a gather write when the transport has one. */
+  #writeGathered(head: Uint8Array, chunks: readonly Uint8Array[], onFlushed?: (error?: Error | null) => void): boolean {
+    if (this.#socket.writev !== undefined) return this.#socket.writev([head, ...chunks], onFlushed);
+    let total = head.length;
+    for (const c of chunks) total += c.length;
+    const joined = new Uint8Array(total);
+    joined.set(head, 0);
+    let at = head.length;
+    for (const c of chunks) {
+      joined.set(c, at);
+      at += c.length;
+    }
+    return this.#socket.write(joined, onFlushed);
   }
 
   /**

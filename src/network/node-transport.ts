@@ -92,6 +92,16 @@ class NodeSocket implements Socketish {
     return this.#socket.write(chunk, onFlushed);
   }
 
+  writev(chunks: readonly Uint8Array[], onFlushed?: (error?: Error | null) => void): boolean {
+    // cork/uncork hands the corked writes to libuv together: one writev, no copy.
+    this.#socket.cork();
+    let accepted = true;
+    const last = chunks.length - 1;
+    for (let i = 0; i <= last; i++) accepted = this.#socket.write(chunks[i]!, i === last ? onFlushed : undefined);
+    this.#socket.uncork();
+    return accepted;
+  }
+
   onData(cb: (chunk: Uint8Array) => void): void {
     // Node allocates a fresh Buffer for every read, so handing it over needs no copy.
     // The 'data' listener is attached on first use: until then the socket stays paused and

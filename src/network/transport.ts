@@ -35,6 +35,12 @@ export interface Socketish {
    * if they never will be, e.g. the stream was destroyed first).
    */
   write(chunk: Uint8Array, onFlushed?: (error?: Error | null) => void): boolean;
+  /**
+   * Optional gather write: queue `chunks` back to back as one write (one writev system call),
+   * with `write`'s return value and callback semantics. Without it the connection copies the
+   * chunks into one buffer and calls `write`.
+   */
+  writev?(chunks: readonly Uint8Array[], onFlushed?: (error?: Error | null) => void): boolean;
   /** Incoming bytes, in order, in arbitrary chunk sizes. */
   onData(cb: (chunk: Uint8Array) => void): void;
   /** The stream closed (once); `error` is set when it closed because of a failure. */

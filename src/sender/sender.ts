@@ -48,7 +48,7 @@ import {
   apiVersionsRetryVersion,
   decodeApiVersionsResponse,
   decodeResponse,
-  encodeProduceRequest,
+  encodeProduceRequestFrame,
   encodeRequest,
   isZeroUuid,
   type FastProduceRequest,
@@ -538,6 +538,9 @@ export class Sender {
         byTopic.set(tp.topic, topic);
       }
       topic.partitionData.push({ index: tp.partition, records: batch.bytes() });
+      // The request is written straight from the batch's buffer: until it settles, a batch that
+      // completes early (in-flight expiry) must not hand its buffer back for reuse.
+      batch.inflight = true;
       records += batch.recordCount;
       let set = this.inFlightBatches.get(tp);
       if (!set) this.inFlightBatches.set(tp, (set = new Set()));
@@ -551,19 +554,20 @@ export class Sender {
       this.d.metrics.recordQueueTime.record(now - batch.createdMs, now);
       if (batch.compressionRatio !== undefined) this.d.metrics.compressionRate.record(batch.compressionRatio, now);
     }
-    const frame = encodeProduceRequest(
+    // The batches' bytes go out as they are, after the request head, in one gather write.
+    const frame = encodeProduceRequestFrame(
       version,
       { correlationId: 0, clientId: config.clientId },
       { transactionalId: null, acks: config.acks, timeoutMs: config.requestTimeoutMs, topicData: [...byTopic.values()] },
-      { sizePrefix: true },
     );
     this.d.metrics.recordsPerRequest.record(records, now);
-    this.track(nodeId, ApiKey.Produce, version, frame.length);
+    this.track(nodeId, ApiKey.Produce, version, frame.size);
     this.inFlightRequests++;
     const expectResponse = config.acks !== 0;
-    conn.request({ buffer: frame }, { expectResponse }).then(
+    conn.request(frame, { expectResponse }).then(
       (bytes) => {
         this.inFlightRequests--;
+        for (const b of batches) b.inflight = false;
         const at = this.d.clock.now();
         this.responded(nodeId, ApiKey.Produce, version, now);
         this.d.metrics.requestLatency.record(at - now, at);
@@ -588,6 +592,7 @@ export class Sender {
       },
       (e: Error) => {
         this.inFlightRequests--;
+        for (const b of batches) b.inflight = false;
         const at = this.d.clock.now();
         this.responded(nodeId, ApiKey.Produce, version, now, e);
         const err = e instanceof KafkaWireError ? e : new KafkaWireError('NETWORK_EXCEPTION', e.message, { retriable: true, cause: e });

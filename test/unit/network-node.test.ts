@@ -116,6 +116,25 @@ describe('NodeTransport + BrokerConnection over real TCP', () => {
     }
   });
 
+  test('a request with chunks goes out as one gather write (writev), the chunks uncopied and in order', async () => {
+    const connection = await BrokerConnection.connect(new NodeTransport(), { nodeId: 0, host: '127.0.0.1', port, connectTimeoutMs: 5000 });
+    const writevSpy = vi.spyOn(net.Socket.prototype, '_writev' as never);
+    try {
+      received.length = 0;
+      const head = requestFrame(0, 9, pattern(3, 9)).buffer;
+      const chunks = [pattern(100_000, 1), pattern(7, 2), pattern(20_000, 3)];
+      const response = await connection.request({ buffer: head, chunks });
+      const expected = Buffer.concat([Buffer.from(head).subarray(12), ...chunks.map((c) => Buffer.from(c))]);
+      expect(received).toHaveLength(1);
+      expect(received[0]!.subarray(8).equals(expected)).toBe(true); // size prefix covered the chunks
+      expect(Buffer.from(response.subarray(4)).equals(expected)).toBe(true);
+      expect(writevSpy.mock.calls.length).toBeLessThanOrEqual(1); // corked: one writev (0 if libuv took it in one write)
+      connection.close();
+    } finally {
+      writevSpy.mockRestore();
+    }
+  });
+
   test('the broker dropping the connection fails in-flight requests retriably', async () => {
     const reasons: unknown[] = [];
     const connection = await BrokerConnection.connect(new NodeTransport(), {

@@ -31,7 +31,14 @@ import type {
 
 export * from './types.js';
 export * from './definitions.js';
-export { encodeProduceRequest, sizeOfProduceRequest, type FastProduceRequest, type RecordsInput } from './produce.js';
+export {
+  encodeProduceRequest,
+  encodeProduceRequestFrame,
+  sizeOfProduceRequest,
+  type FastProduceRequest,
+  type ProduceRequestFrame,
+  type RecordsInput,
+} from './produce.js';
 export {
   decodeMessage,
   encodeMessage,

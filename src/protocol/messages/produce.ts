@@ -106,13 +106,71 @@ export function encodeProduceRequest(
   body: FastProduceRequest,
   options: { sizePrefix?: boolean } = {},
 ): Uint8Array {
+  return encode(version, header, body, options.sizePrefix === true, null);
+}
+
+/** A Produce request as the network layer sends it: the frame head, then the rest in order. */
+export interface ProduceRequestFrame {
+  /** Size prefix, header and fields up to the first record set. */
+  readonly buffer: Uint8Array;
+  /** Record sets (the batches' own bytes, not copies) and the encoded bytes between them. */
+  readonly chunks: Uint8Array[];
+  /** Total bytes on the wire, size prefix included. */
+  readonly size: number;
+}
+
+/**
+ * Encodes a Produce request with its size prefix for a gather write: the record batches are
+ * not copied into the request buffer but passed along as chunks, so a request costs one small
+ * allocation however large its batches are. Concatenated, buffer + chunks equal
+ * encodeProduceRequest(..., { sizePrefix: true }).
+ */
+export function encodeProduceRequestFrame(
+  version: number,
+  header: { correlationId: number; clientId: string | null },
+  body: FastProduceRequest,
+): ProduceRequestFrame {
+  const cuts: { at: number; records: RecordsInput }[] = [];
+  const head = encode(version, header, body, true, cuts);
+  if (cuts.length === 0) return { buffer: head, chunks: [], size: head.length };
+  const chunks: Uint8Array[] = [];
+  let size = head.length;
+  for (let i = 0; i < cuts.length; i++) {
+    const { at, records } = cuts[i]!;
+    if (records instanceof Uint8Array) {
+      chunks.push(records);
+      size += records.length;
+    } else if (records !== null) {
+      for (const c of records) {
+        chunks.push(c);
+        size += c.length;
+      }
+    }
+    const end = i + 1 < cuts.length ? cuts[i + 1]!.at : head.length;
+    if (end > at) chunks.push(head.subarray(at, end));
+  }
+  return { buffer: head.subarray(0, cuts[0]!.at), chunks, size };
+}
+
+/**
+ * The Produce encoder. With `cuts`, record sets are not written: their positions in the
+ * (shorter) output are recorded instead, for encodeProduceRequestFrame to splice in.
+ */
+function encode(
+  version: number,
+  header: { correlationId: number; clientId: string | null },
+  body: FastProduceRequest,
+  sizePrefix: boolean,
+  cuts: { at: number; records: RecordsInput }[] | null,
+): Uint8Array {
   if (!Number.isInteger(version) || version < MIN_VERSION || version > MAX_VERSION) {
     throw new KafkaWireError('UNSUPPORTED_VERSION', `encodeProduceRequest supports Produce v${MIN_VERSION}-v${MAX_VERSION}, not v${version}`);
   }
   const flexible = version >= FIRST_FLEXIBLE;
-  const sizePrefix = options.sizePrefix === true;
   const total = sizeOfProduceRequest(version, header.clientId, body, sizePrefix);
-  const w = new Writer(total);
+  let recordBytes = 0;
+  if (cuts !== null) for (const t of body.topicData) for (const p of t.partitionData) recordBytes += Math.max(0, recordsLength(p.records));
+  const w = new Writer(total - recordBytes);
   if (sizePrefix) w.int32(total - 4);
 
   // Request header.
@@ -161,7 +219,8 @@ export function encodeProduceRequest(
       if (flexible) w.uvarint(len + 1);
       else w.int32(len);
       if (records !== null) {
-        if (records instanceof Uint8Array) w.raw(records);
+        if (cuts !== null) cuts.push({ at: w.length, records });
+        else if (records instanceof Uint8Array) w.raw(records);
         else for (const c of records) w.raw(c);
       }
       if (flexible) w.uvarint(0);
@@ -170,6 +229,6 @@ export function encodeProduceRequest(
   }
   if (flexible) w.uvarint(0);
   const out = w.finish();
-  if (out.length !== total) throw new Error(`produce request size mismatch: sized ${total}, wrote ${out.length}`);
+  if (out.length !== total - recordBytes) throw new Error(`produce request size mismatch: sized ${total - recordBytes}, wrote ${out.length}`);
   return out;
 }
