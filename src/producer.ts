@@ -23,7 +23,7 @@ import { prefixedLogger, type Logger, type UserLogger } from './logger.js';
 import { ProducerMetrics } from './metrics.js';
 import { ConnectionPool } from './network/connection-pool.js';
 import type { Transport } from './network/transport.js';
-import { choosePartition, murmur2, toPositive, type Partitioner, type TopicPartitionsView } from './partitioner/index.js';
+import { UNKNOWN_PARTITION, choosePartition, murmur2, toPositive, type Partitioner, type PartitioningOptions, type TopicPartitionsView } from './partitioner/index.js';
 import { RECORD_BATCH_HEADER_SIZE, type RecordHeaderInput } from './protocol/record-batch.js';
 import { currentRuntime, type Runtime } from './runtime.js';
 import { Metadata, type PartitionInfo } from './sender/metadata.js';
@@ -137,6 +137,7 @@ export class Producer {
   private readonly valueSerializer: Serializer | null;
   private readonly partitioner: Partitioner | null;
   private readonly ignoreKeys: boolean;
+  private readonly partitioning: PartitioningOptions;
   private readonly maxBlockMs: number;
   private readonly acks: number;
   private readonly clientId: string;
@@ -163,6 +164,7 @@ export class Producer {
     this.valueSerializer = (c.values['value.serializer'] as Serializer | null) ?? null;
     this.partitioner = (c.values['partitioner.class'] as Partitioner | null) ?? null;
     this.ignoreKeys = c.bool('partitioner.ignore.keys');
+    this.partitioning = { partitioner: this.partitioner, ignoreKeys: this.ignoreKeys };
     this.maxBlockMs = c.int('max.block.ms');
     this.acks = c.str('acks') === 'all' ? -1 : Number(c.str('acks'));
     this.clientId = c.str('client.id');
@@ -360,15 +362,17 @@ export class Producer {
         throw new KafkaWireError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${explicit} of topic ${topic} with partition count ${view.partitionCount} is not present in metadata`);
       }
       partition = explicit;
-    } else if (this.partitioner === null && !this.ignoreKeys && typeof key === 'string' && view.partitionCount > 0) {
-      // Hot path for string keys: murmur2 over the key's UTF-8 bytes in a reused scratch buffer
-      // (the accumulator writes the string itself into the batch), no allocation per record.
-      const n = this.utf8Scratch(key);
-      partition = toPositive(murmur2(this.keyScratch, 0, n)) % view.partitionCount;
+    } else if (this.partitioner === null && view.partitionCount > 0) {
+      // Kafka's default partitioning, inline (this runs per record): murmur2 of the key's bytes,
+      // or -1 for the accumulator's sticky partitioner. A string key is hashed from its UTF-8
+      // in a reused scratch buffer (the accumulator writes the string itself into the batch).
+      if (key === null || this.ignoreKeys) partition = UNKNOWN_PARTITION;
+      else if (typeof key === 'string') partition = toPositive(murmur2(this.keyScratch, 0, this.utf8Scratch(key))) % view.partitionCount;
+      else partition = toPositive(murmur2(key)) % view.partitionCount;
     } else {
       const keyBytes = key === null ? null : typeof key === 'string' ? encoder.encode(key) : key;
       const valueBytes = this.partitioner && value !== null ? (typeof value === 'string' ? encoder.encode(value) : value) : null;
-      partition = choosePartition(topic, null, keyBytes, valueBytes, view, { partitioner: this.partitioner, ignoreKeys: this.ignoreKeys });
+      partition = choosePartition(topic, null, keyBytes, valueBytes, view, this.partitioning);
     }
     const result = this.accumulator.append(topic, partition, timestamp, key, value, headers.length === 0 ? null : (headers as RecordHeaderInput[]), slot, this.metadata, now, maxBlockMs);
     const diagnostics = this.runtime.diagnostics;
