@@ -213,7 +213,7 @@ export class Producer {
     let sender: Sender | null = null;
     this.pool = new ConnectionPool({
       transport,
-      clock: adaptClock(this.clock),
+      clock: this.clock,
       random,
       reconnectBackoffMs: c.int('reconnect.backoff.ms'),
       reconnectBackoffMaxMs: c.int('reconnect.backoff.max.ms'),
@@ -570,13 +570,4 @@ function asWireError(e: unknown): KafkaWireError {
   if (e instanceof KafkaWireError) return e;
   const err = e instanceof Error ? e : new Error(String(e));
   return new KafkaWireError('UNKNOWN', err.message, { cause: err });
-}
-
-/** The network layer's clock shape over the producer's Clock. */
-function adaptClock(clock: Clock): import('./network/clock.js').Clock {
-  return {
-    now: () => clock.now(),
-    setTimeout: (fn: () => void, ms: number) => clock.setTimer(fn, ms),
-    clearTimeout: (h: unknown) => (h as { cancel(): void } | undefined)?.cancel(),
-  };
 }

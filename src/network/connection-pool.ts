@@ -20,7 +20,7 @@
 import { KafkaWireError, NetworkError } from '../errors.js';
 import { formatHostPort, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
 import { ExponentialBackoff } from '../backoff.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import { BrokerConnection } from './connection.js';
 import type { Socketish, Transport } from './transport.js';
 
@@ -110,7 +110,7 @@ export class ConnectionPool {
 
   constructor(options: ConnectionPoolOptions) {
     this.#transport = options.transport;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? SystemClock;
     this.#random = options.random ?? Math.random;
     this.#reconnectBackoff = new ExponentialBackoff(
       options.reconnectBackoffMs ?? 50,
@@ -312,7 +312,7 @@ export class ConnectionPool {
       let timer: TimerHandle | undefined;
       const wake = (): void => {
         if (timer !== undefined) {
-          this.#clock.clearTimeout(timer);
+          timer.cancel();
           this.#waitTimers.delete(timer);
           timer = undefined;
         }
@@ -321,7 +321,7 @@ export class ConnectionPool {
         resolve();
       };
       st.waiters.push(wake);
-      timer = this.#clock.setTimeout(wake, Math.min(Math.max(ms, 0), 0x7fffffff));
+      timer = this.#clock.setTimer(wake, Math.min(Math.max(ms, 0), 0x7fffffff));
       this.#waitTimers.add(timer);
     });
   }
@@ -357,7 +357,7 @@ export class ConnectionPool {
     if (this.#closed) return;
     this.#closed = true;
     for (const st of this.#nodes.values()) this.#reset(st);
-    for (const timer of this.#waitTimers) this.#clock.clearTimeout(timer);
+    for (const timer of this.#waitTimers) timer.cancel();
     this.#waitTimers.clear();
   }
 

@@ -20,7 +20,7 @@
  */
 import { KafkaWireError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js';
 import { formatHostPort } from './address.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   FrameDecoder,
@@ -161,7 +161,7 @@ export class BrokerConnection {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     const idle = options.connectionsMaxIdleMs ?? 540_000;
     this.#idleMs = idle < 0 ? Infinity : idle;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? SystemClock;
     this.#onClose = options.onClose;
     this.#onWritable = options.onWritable;
     this.#socket = socket;
@@ -372,9 +372,9 @@ export class BrokerConnection {
   // ---- timer: request deadlines and idle expiry ------------------------------------------------
 
   #armTimer(at: number, now: number): void {
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timerAt = at;
-    this.#timer = this.#clock.setTimeout(this.#onTimer, Math.min(Math.max(0, at - now), MAX_TIMER_DELAY_MS));
+    this.#timer = this.#clock.setTimer(this.#onTimer, Math.min(Math.max(0, at - now), MAX_TIMER_DELAY_MS));
   }
 
   /**
@@ -441,7 +441,7 @@ export class BrokerConnection {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) {
-      this.#clock.clearTimeout(this.#timer);
+      this.#timer.cancel();
       this.#timer = undefined;
     }
     this.#timerAt = Infinity;

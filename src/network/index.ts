@@ -3,8 +3,8 @@
  * Runtime-neutral: the Node transport lives in './node-transport.js' (imports node:net) and is
  * imported directly by whoever wires the producer.
  */
-export type { Clock, TimerHandle } from './clock.js';
-export { systemClock } from './clock.js';
+export type { Clock, TimerHandle } from '../clock.js';
+export { SystemClock } from '../clock.js';
 export type { Socketish, Transport, TransportConnectOptions } from './transport.js';
 export {
   DEFAULT_MAX_RESPONSE_BYTES,

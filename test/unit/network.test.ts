@@ -8,6 +8,7 @@ import {
   parseBootstrapServers,
   type BrokerConnectionOptions,
   type Clock,
+  type TimerHandle,
   type Socketish,
   type Transport,
   type TransportConnectOptions,
@@ -23,14 +24,11 @@ class FakeClock implements Clock {
   now(): number {
     return this.t;
   }
-  setTimeout(fn: () => void, ms: number): unknown {
+  setTimer(fn: () => void, ms: number): TimerHandle {
     this.setTimeoutCalls++;
     const id = this.#nextId++;
     this.#timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
+    return { cancel: () => void this.#timers.delete(id) };
   }
   get pendingTimers(): number {
     return this.#timers.size;
