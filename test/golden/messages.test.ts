@@ -13,6 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assertSubset } from '../unit/messages-arbitrary.js';
 import {
   ApiVersionsResponseDef,
   MESSAGE_DEFS,
@@ -105,24 +106,6 @@ function convert(f: FieldDef, version: number, v: unknown, path: string): unknow
   return isArray ? (v as unknown[]).map(one) : one(v);
 }
 
-/** Throws unless every key of `expected` (recursively) equals the same key of `actual`. */
-function assertSubset(actual: unknown, expected: unknown, path = '$'): void {
-  if (expected instanceof Uint8Array) {
-    if (!(actual instanceof Uint8Array) || hex(actual) !== hex(expected)) throw new Error(`${path}: bytes differ`);
-    return;
-  }
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) throw new Error(`${path}: array length differs`);
-    expected.forEach((e, i) => assertSubset(actual[i], e, `${path}[${i}]`));
-    return;
-  }
-  if (expected !== null && typeof expected === 'object') {
-    if (actual === null || typeof actual !== 'object') throw new Error(`${path}: expected an object`);
-    for (const [k, v] of Object.entries(expected)) assertSubset((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
-    return;
-  }
-  if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
-}
 
 const messageFixtures = manifest.filter((f) => defFor(f) !== null);
 const skipped = manifest.filter((f) => defFor(f) === null);
