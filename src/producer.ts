@@ -144,6 +144,8 @@ export class Producer {
   private codec: CompressionCodec | null = null;
   private codecLoad: Promise<CompressionCodec> | null = null;
   private readonly compressionLevel: number | undefined;
+  /** Per topic, the last send still waiting for the topic's metadata (later sends queue behind it). */
+  private readonly coldSends = new Map<string, Promise<void>>();
   /** Sends accepted but not yet in the accumulator (waiting for metadata or memory). */
   private readonly pendingSends = new Set<Promise<unknown>>();
   private closed = false;
@@ -330,16 +332,27 @@ export class Producer {
     }
     this.metadata.touch(topic, now);
     const view = this.metadata.topic(topic);
-    if (view !== undefined) {
+    const earlier = this.coldSends.get(topic);
+    if (view !== undefined && earlier === undefined) {
       this.append(topic, view, explicit, key, value, headers, timestamp, slot, now, this.maxBlockMs);
       return;
     }
-    // Cold path: wait (up to max.block.ms) for the topic's metadata, then append.
+    // Cold path: wait (up to max.block.ms) for the topic's metadata, then append. Sends to the
+    // topic that come meanwhile queue behind this one, so none overtakes an earlier one (Java's
+    // send blocks the caller instead). No closed check: close() waits for sends that returned.
     this.sender.wakeup();
-    // No closed check here: close() waits for sends that already returned (as Java's does).
-    const pending = this.metadata.awaitTopic(topic, this.maxBlockMs).then(() => {
+    const ready = earlier === undefined ? this.metadata.awaitTopic(topic, this.maxBlockMs) : earlier.then(() => this.metadata.awaitTopic(topic, Math.max(0, this.maxBlockMs - (this.clock.now() - now))));
+    const pending = ready.then(() => {
       const at = this.clock.now();
       return this.append(topic, this.metadata.topic(topic)!, explicit, key, value, headers, timestamp, slot, at, Math.max(0, this.maxBlockMs - (at - now)));
+    });
+    const tail = pending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.coldSends.set(topic, tail);
+    void tail.then(() => {
+      if (this.coldSends.get(topic) === tail) this.coldSends.delete(topic);
     });
     this.trackPending(pending, slot, topic);
   }

@@ -218,6 +218,28 @@ describe('metadata', () => {
   });
 });
 
+describe('send order across the metadata wait', () => {
+  test('a send made right after the metadata arrives does not overtake one that waited for it', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'max.block.ms': 5000 } });
+    const a = watch(producer.send({ topic: 'late', partition: 0, value: 'a' }));
+    await advance(clock, 200);
+    cluster.createTopic('late', 1);
+    // The moment the producer learns the topic, before the waiting send's continuation runs:
+    // exactly where a later send could slip in ahead of it.
+    const metadata = (producer as unknown as { metadata: { update: (...args: unknown[]) => void } }).metadata;
+    const update = metadata.update.bind(metadata);
+    let b: ReturnType<typeof watch> | undefined;
+    metadata.update = (...args: unknown[]) => {
+      update(...args);
+      b ??= watch(producer.send({ topic: 'late', partition: 0, value: 'b' }));
+    };
+    await advanceUntil(clock, () => a.settled && b !== undefined && b.settled);
+    expect(cluster.values('late')).toEqual(['a', 'b']);
+    expect((a.value as RecordMetadata).offset).toBe(0n);
+    expect((b!.value as RecordMetadata).offset).toBe(1n);
+  });
+});
+
 describe('partition without a leader', () => {
   test('records wait while the partition has no leader and are delivered once it has one', async () => {
     // partition 1 has no leader (metadata: LEADER_NOT_AVAILABLE, leader -1)
