@@ -28,6 +28,7 @@
  */
 import { ProtocolError } from '../errors.js';
 import { crc32c } from './crc32c.js';
+import { sizeOfVarint, sizeOfVarlongNumber } from './varint.js';
 
 export const RECORD_BATCH_HEADER_SIZE = 61;
 export const MAGIC_V2 = 2;
@@ -62,31 +63,6 @@ export type RecordHeaderInput = readonly [key: string, value: RecordData];
 
 // ---------------------------------------------------------------------------------------------
 // Sizes. Computed before writing because a record's length prefix precedes it.
-
-export function sizeOfUnsignedVarint(v: number): number {
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  return 5;
-}
-
-/** Bytes a zigzag varint of a 32-bit signed value takes. */
-export function sizeOfVarint(v: number): number {
-  return sizeOfUnsignedVarint(((v << 1) ^ (v >> 31)) >>> 0);
-}
-
-/** Bytes a zigzag varlong of a safe-integer value takes (timestamps fit in 53 bits). */
-export function sizeOfVarlong(v: number): number {
-  if (v >= -0x40000000 && v < 0x40000000) return sizeOfVarint(v);
-  let z = v >= 0 ? v * 2 : -v * 2 - 1; // zigzag without overflow for |v| < 2^52
-  let n = 1;
-  while (z >= 128) {
-    z = Math.floor(z / 128);
-    n++;
-  }
-  return n;
-}
 
 /**
  * UTF-8 length of a JavaScript string, exactly as TextEncoder encodes it (a lone surrogate
@@ -142,7 +118,7 @@ function recordBodySize(
   valueLen: number,
   headers: readonly RecordHeaderInput[] | null,
 ): number {
-  let size = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + sizeOfField(keyLen) + sizeOfField(valueLen);
+  let size = 1 + sizeOfVarlongNumber(timestampDelta) + sizeOfVarint(offsetDelta) + sizeOfField(keyLen) + sizeOfField(valueLen);
   const count = headers === null ? 0 : headers.length;
   size += sizeOfVarint(count);
   for (let i = 0; i < count; i++) {
@@ -274,11 +250,6 @@ export class RecordBatchBuilder {
     this.count++;
     if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
     return true;
-  }
-
-  /** Would a record of about `estimatedSize` bytes fit? (Cheap pre-check for the accumulator.) */
-  hasRoomFor(estimatedSize: number): boolean {
-    return this.pos + estimatedSize <= this.buffer.length;
   }
 
   /**

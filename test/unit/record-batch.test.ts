@@ -6,10 +6,10 @@ import {
   estimateRecordSizeUpperBound,
   readRecordBatches,
   setProducerState,
-  sizeOfVarlong,
   withCompressedRecords,
 } from '../../src/protocol/record-batch.js';
 import { ProtocolError } from '../../src/errors.js';
+import { sizeOfVarlongNumber as sizeOfVarlong } from '../../src/protocol/varint.js';
 
 const enc = new TextEncoder();
 
