@@ -498,11 +498,6 @@ export class ProducerBatch {
     return b;
   }
 
-  /** Completion is held back: an earlier batch of the partition has not completed yet. */
-  get isCompletionPending(): boolean {
-    return this.outcome !== null && !this.fired;
-  }
-
   private fireInOrder(): void {
     if (this.prevInOrder !== null) return; // an earlier batch is still open: it fires us
     let b: ProducerBatch | null = this;

@@ -366,16 +366,6 @@ export class TransactionManager {
     this.partitionsToRewrite.clear();
   }
 
-  /** Batches of `tp` with sequences that are not complete yet, lowest first (tests, reenqueue). */
-  inflightBatches(tp: TopicPartition): readonly SequencedBatch[] {
-    return this.partitions.get(tp)?.inflight ?? [];
-  }
-
-  /** Whether `tp` waits for its unresolved sequences (tests). */
-  isUnresolved(tp: TopicPartition): boolean {
-    return (this.partitions.get(tp)?.unresolvedNext ?? -1) >= 0;
-  }
-
   private remove(s: PartitionSequences, batch: SequencedBatch): boolean {
     const i = s.inflight.indexOf(batch);
     if (i < 0) return false;
