@@ -7,7 +7,16 @@
  *
  * Owns: the resolved configuration, the components it wires together (Metadata, RecordAccumulator,
  * TransactionManager, ConnectionPool, Sender, ProducerMetrics), the sends still waiting for
- * metadata or memory, and the closed flag. Everything else lives in its component.
+ * metadata or memory, and the producer's lifecycle: open -> closing -> closed. Everything else
+ * lives in its component.
+ *
+ * Lifecycle (one owner, here): `close()` moves to closing (send() fails with PRODUCER_CLOSED from
+ * then on), lets the sends already accepted reach the accumulator, closes the accumulator and
+ * lets the Sender drain it; when that is done, or `timeoutMs` has passed, `shutdown` stops every
+ * component in one order that leaves nothing behind: the accumulator first (no append or memory
+ * wait can start a batch any more; waiting allocations fail), then metadata (waiting sends fail,
+ * new waits are refused), then every incomplete batch is aborted through its single exit, then
+ * the Sender's timers and the connections. close() resolves once every record has settled.
  *
  * The core imports nothing from `node:`; the transport, zlib, diagnostics channels and module
  * resolution come from a Runtime (src/runtime-node.ts registers Node's when the package entry is
@@ -148,7 +157,7 @@ export class Producer {
   private readonly coldSends = new Map<string, Promise<void>>();
   /** Sends accepted but not yet in the accumulator (waiting for metadata or memory). */
   private readonly pendingSends = new Set<Promise<unknown>>();
-  private closed = false;
+  private state: 'open' | 'closing' | 'closed' = 'open';
   /** Topic names already checked against Kafka's rules. */
   private readonly validTopics = new Set<string>();
   private keyScratch = new Uint8Array(256);
@@ -182,7 +191,8 @@ export class Producer {
     }
 
     this.metricsRegistry = new ProducerMetrics(this.clock, c.int('metrics.sample.window.ms'), c.int('metrics.num.samples'));
-    this.metadata = new Metadata(this.clock, c.int('metadata.max.age.ms'), c.int('metadata.max.idle.ms'), c.int('retry.backoff.ms'));
+    this.metadata = new Metadata(this.clock, c.int('metadata.max.age.ms'), c.int('metadata.max.idle.ms'), c.int('retry.backoff.ms'), c.int('retry.backoff.max.ms'), random);
+    this.metadata.onMalformed = (what) => this.logger.warn(what);
     const tm = c.bool('enable.idempotence') ? new TransactionManager() : null;
 
     const metrics = this.metricsRegistry;
@@ -268,6 +278,7 @@ export class Producer {
         ? {
             shouldStopDrainBatchesForPartition: (batch) => tm.shouldStopDrain(batch),
             onFirstDrain: (batch) => tm.assignSequence(batch),
+            onBatchExit: (batch, exit) => tm.handleExit(batch, exit),
           }
         : {}),
       wakeup: () => sender!.wakeup(),
@@ -305,7 +316,7 @@ export class Producer {
   }
 
   private doSend(input: ProducerRecord<unknown, unknown>, slot: unknown): void {
-    if (this.closed) throw closedError();
+    if (this.state !== 'open') throw closedError();
     let record = input;
     if (record === null || typeof record !== 'object') throw new KafkaWireError('INVALID_RECORD', 'send() needs a record object { topic, key?, value, headers?, partition?, timestamp? }');
     for (const interceptor of this.interceptors) {
@@ -339,7 +350,8 @@ export class Producer {
     }
     // Cold path: wait (up to max.block.ms) for the topic's metadata, then append. Sends to the
     // topic that come meanwhile queue behind this one, so none overtakes an earlier one (Java's
-    // send blocks the caller instead). No closed check: close() waits for sends that returned.
+    // send blocks the caller instead). No state check: close() lets sends that returned arrive
+    // (or fails them with PRODUCER_CLOSED when it times out: metadata and accumulator refuse).
     this.sender.wakeup();
     const ready = earlier === undefined ? this.metadata.awaitTopic(topic, this.maxBlockMs) : earlier.then(() => this.metadata.awaitTopic(topic, Math.max(0, this.maxBlockMs - (this.clock.now() - now))));
     const pending = ready.then(() => {
@@ -464,11 +476,17 @@ export class Producer {
 
   // --- flush / close ------------------------------------------------------------------------
 
-  /** Resolves when every record sent before this call is complete (delivered or failed). */
+  /**
+   * Resolves when every record sent before this call is complete (delivered or failed). Sends
+   * made after it do not hold it: it waits for the sends still on their way to the accumulator
+   * now (metadata, memory) and then for the batches that exist at that point (later records may
+   * have joined those batches; nothing created later is waited for). Java's flush().
+   */
   async flush(): Promise<void> {
-    while (this.pendingSends.size > 0) await Promise.all([...this.pendingSends]);
-    this.accumulator.beginFlush();
+    const earlier = [...this.pendingSends];
+    this.accumulator.beginFlush(); // every partition is sendable now, which also frees memory
     this.sender.wakeup();
+    if (earlier.length > 0) await Promise.all(earlier);
     await this.accumulator.awaitFlushCompletion();
   }
 
@@ -482,9 +500,10 @@ export class Producer {
   }
 
   private async doClose(timeoutMs: number): Promise<void> {
-    this.closed = true;
+    this.state = 'closing';
     const deadline = this.clock.now() + timeoutMs;
     const graceful = (async () => {
+      // No send is accepted any more, so this ends: each pending send appends or fails.
       while (this.pendingSends.size > 0) await Promise.all([...this.pendingSends]);
       this.accumulator.close(); // every batch becomes sendable now
       this.sender.initiateClose();
@@ -498,12 +517,20 @@ export class Producer {
       await Promise.race([graceful, expired]);
       (timer as { cancel(): void } | null)?.cancel();
     } else await graceful;
-    const error = new KafkaWireError('PRODUCER_CLOSED', 'Producer is closed forcefully: the record was not delivered before close() timed out');
-    this.metadata.failWaiters(error);
+    this.shutdown(new KafkaWireError('PRODUCER_CLOSED', 'Producer is closed forcefully: the record was not delivered before close() timed out'));
+    // Everything refuses now, so the sends still pending settle at once (PRODUCER_CLOSED).
+    while (this.pendingSends.size > 0) await Promise.all([...this.pendingSends]);
+    this.state = 'closed';
+    this.logger.info('producer closed');
+  }
+
+  /** Stops every component, in the order the class comment explains. Idempotent. */
+  private shutdown(error: KafkaWireError): void {
+    this.accumulator.close();
+    this.metadata.close(error);
     this.accumulator.abortIncompleteBatches(error);
     this.sender.forceClose();
     this.pool.close();
-    this.logger.info('producer closed');
   }
 
   // --- introspection ------------------------------------------------------------------------
@@ -515,7 +542,7 @@ export class Producer {
 
   /** The partitions of `topic` (waits up to max.block.ms for metadata). */
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
-    if (this.closed) throw closedError();
+    if (this.state !== 'open') throw closedError();
     if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) throw new KafkaWireError('INVALID_TOPIC_EXCEPTION', `Invalid topic name ${JSON.stringify(topic)}`);
     this.sender.wakeup();
     await this.metadata.awaitTopic(topic, this.maxBlockMs);

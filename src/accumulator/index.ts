@@ -20,8 +20,12 @@ export {
   type RecordCompletionHandler,
 } from './producer-batch.js';
 export {
+  ACKNOWLEDGED,
+  FAILED_NOT_WRITTEN,
+  FAILED_OUTCOME_UNKNOWN,
   RecordAccumulator,
   type AppendResult,
+  type BatchExit,
   type ReadyCheckResult,
   type RecordAccumulatorOptions,
   type SenderHooks,

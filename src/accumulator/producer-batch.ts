@@ -151,6 +151,8 @@ export class ProducerBatch {
   inflight = false;
   /** Set by the accumulator when the pool got this batch's memory back. */
   bufferDeallocated = false;
+  /** Left the pipeline through RecordAccumulator.release (its single exit). */
+  released = false;
 
   producerId = -1n;
   producerEpoch = -1;

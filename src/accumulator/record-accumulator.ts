@@ -11,7 +11,8 @@
  *   completion slots; the sender owns what is in flight and the producer state (through hooks).
  * - The producer calls `append` (and `beginFlush`/`awaitFlushCompletion`, `close`); the sender
  *   calls everything else (`ready`, `drain`, `reenqueue`, `splitAndReenqueue`, `expiredBatches`,
- *   `deallocate`, `abortIncompleteBatches`, `mutePartition`...). Single-threaded: no locks.
+ *   `release`, `abortIncompleteBatches`, `mutePartition`...). Single-threaded: no locks.
+ *   `release` is every batch's single exit (see BatchExit).
  *
  * `append` is synchronous when the record fits the partition's open batch or memory for a new
  * batch is available (no promise, no closure, a reused result object); only waiting for memory
@@ -74,7 +75,31 @@ export interface SenderHooks {
   isTransactionCompleting?: () => boolean;
   /** A batch became sendable asynchronously (async compression finished) or failed: run the sender. */
   wakeup?: () => void;
+  /**
+   * A batch left the pipeline (its single exit, `release`): the producer state (sequences) it
+   * was counted in must forget it. Called once per batch, before its memory is returned.
+   */
+  onBatchExit?: (batch: ProducerBatch, exit: BatchExit) => void;
 }
+
+/**
+ * How a batch leaves the pipeline. Every batch has exactly one exit, taken through
+ * `RecordAccumulator.release`, which updates the producer state, forgets the batch and returns
+ * its memory in one place:
+ * - acknowledged: the broker appended it (or reported it a duplicate of what it appended);
+ * - failed: its records failed (error, delivery timeout, abort at close, failed compression);
+ *   `outcomeUnknown` says whether the broker may have appended it anyway (an attempt timed out,
+ *   lost its connection, or was answered with an error Kafka can return after appending);
+ * - split: MESSAGE_TOO_LARGE, its records moved to `parts`, which take its place.
+ */
+export type BatchExit =
+  | { readonly kind: 'acknowledged' }
+  | { readonly kind: 'failed'; readonly outcomeUnknown: boolean }
+  | { readonly kind: 'split'; readonly parts: readonly ProducerBatch[] };
+
+export const ACKNOWLEDGED: BatchExit = { kind: 'acknowledged' };
+export const FAILED_NOT_WRITTEN: BatchExit = { kind: 'failed', outcomeUnknown: false };
+export const FAILED_OUTCOME_UNKNOWN: BatchExit = { kind: 'failed', outcomeUnknown: true };
 
 export interface RecordAccumulatorOptions {
   /** batch.size */
@@ -380,9 +405,14 @@ export class RecordAccumulator {
       const tail = dq.tail!;
       const i = info;
       const d = dq;
+      // max.block.ms bounds this send from now: the time spent queued behind others counts.
+      const deadline = nowMs + maxBlockMs;
       return this.trackPending(
         d,
-        tail.then(() => this.appendTo(i, d, sticky, timestamp, key, value, headers, slot, cluster, this.clock.now(), maxBlockMs, true)),
+        tail.then(() => {
+          const at = this.clock.now();
+          return this.appendTo(i, d, sticky, timestamp, key, value, headers, slot, cluster, at, Math.max(0, deadline - at), true);
+        }),
       );
     }
     const r = this.appendTo(info, dq, sticky, timestamp, key, value, headers, slot, cluster, nowMs, maxBlockMs, false);
@@ -791,7 +821,7 @@ export class RecordAccumulator {
    * Splits a batch the broker refused as too large (MESSAGE_TOO_LARGE) into batch.size pieces
    * and queues them at the front of the partition, in order; resets the topic's compression
    * ratio estimate to max(1, the batch's ratio) (Java's choice). Returns the new batches (the
-   * sender registers them as in flight when they carry sequences). The sender then deallocates
+   * sender registers them as in flight when they carry sequences). The sender then releases
    * the big batch, whose records now belong to the new ones.
    */
   splitAndReenqueue(bigBatch: ProducerBatch): ProducerBatch[] {
@@ -812,7 +842,7 @@ export class RecordAccumulator {
   /**
    * Batches that reached delivery.timeout.ms while still queued, removed from their queues (head
    * batches only, in send order, as Java). The sender fails them (`batch.done(-1n, -1, error)`)
-   * and deallocates them.
+   * and releases them.
    */
   expiredBatches(nowMs: number): ProducerBatch[] {
     const expired: ProducerBatch[] = [];
@@ -844,11 +874,18 @@ export class RecordAccumulator {
   }
 
   /**
-   * A batch is finished (completed, expired, aborted, or split): forget it and give its memory
-   * back to the pool (split batches own no pool memory; a batch whose bytes may still be read —
-   * in flight uncompressed, or compressing — returns its accounting but not the buffer).
+   * The single exit of a batch (see BatchExit): whoever finished it (the sender after an answer,
+   * an expiry or a split; the accumulator after a failed compression or an abort) calls this once,
+   * after completing its records. It takes the batch out of its queue if it is still there, tells
+   * the producer state (hook `onBatchExit`), forgets it for flush, and returns its memory (split
+   * batches own no pool memory; a batch whose bytes may still be read — in flight uncompressed, or
+   * compressing — returns its accounting but not the buffer). A second call is ignored.
    */
-  deallocate(batch: ProducerBatch): void {
+  release(batch: ProducerBatch, exit: BatchExit): void {
+    if (batch.released) return;
+    batch.released = true;
+    this.getDeque(batch.topicPartition.topic, batch.topicPartition.partition)?.remove(batch);
+    this.hooks.onBatchExit?.(batch, exit);
     this.incompleteRemove(batch);
     if (batch.isSplitBatch || batch.bufferDeallocated) return;
     batch.bufferDeallocated = true;
@@ -863,27 +900,23 @@ export class RecordAccumulator {
         : new KafkaWireError('COMPRESSION_FAILED', `Compressing a batch for ${batch.topicPartition.topic}-${batch.topicPartition.partition} failed: ${String(error)}`, {
             cause: error,
           });
-    this.getDeque(batch.topicPartition.topic, batch.topicPartition.partition)?.remove(batch);
     batch.abort(err);
-    this.incompleteRemove(batch);
-    if (!batch.isSplitBatch && !batch.bufferDeallocated) {
-      batch.bufferDeallocated = true;
-      this.pool.release(batch.initialCapacity); // the codec may still hold the buffer
-    }
+    // Never sent in this form; its sequences (a split part's) were not written by it.
+    this.release(batch, FAILED_NOT_WRITTEN);
     this.hooks.wakeup?.();
   }
 
   /**
-   * Fails every incomplete batch (queued or in flight) with `error` and deallocates it: for a
-   * forced close (call `close()` first so no new batch appears). In-flight batches are failed too;
-   * a late broker answer for them is then ignored (their final state is set).
+   * Fails every incomplete batch (queued or in flight) with `error` and releases it: for a
+   * forced close (call `close()` first so no new batch appears) or a fatal producer error.
+   * In-flight batches are failed too (outcome unknown: they may be written); a late broker
+   * answer for them is then ignored (their final state is set).
    */
   abortIncompleteBatches(error: Error): void {
     for (const batch of [...this.incomplete]) {
-      this.getDeque(batch.topicPartition.topic, batch.topicPartition.partition)?.remove(batch);
       batch.abortRecordAppends();
       batch.abort(error);
-      this.deallocate(batch);
+      this.release(batch, batch.wasDrained ? FAILED_OUTCOME_UNKNOWN : FAILED_NOT_WRITTEN);
     }
   }
 
@@ -895,7 +928,7 @@ export class RecordAccumulator {
       if (dq === undefined || !dq.remove(batch)) continue;
       batch.abortRecordAppends();
       batch.abort(error);
-      this.deallocate(batch);
+      this.release(batch, FAILED_NOT_WRITTEN);
     }
   }
 

@@ -11,6 +11,7 @@
  * It implements the accumulator's ClusterView, so the accumulator reads leaders from here.
  */
 import type { ClusterView, TopicPartition, TopicPartitionsView } from '../accumulator/cluster-view.js';
+import { ExponentialBackoff } from '../backoff.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { KafkaWireError } from '../errors.js';
 
@@ -46,6 +47,9 @@ export interface TopicMetadata {
   readonly partitions: readonly PartitionInfo[];
 }
 
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const UNKNOWN_TOPIC_ID = 100;
+
 /** Topic errors that will not go away by waiting: the waiting sends fail at once. */
 const FATAL_TOPIC_ERRORS: ReadonlyMap<number, string> = new Map([
   [17, 'INVALID_TOPIC_EXCEPTION'],
@@ -70,7 +74,20 @@ export class Metadata implements ClusterView {
   private needsUpdate = true;
   private lastRefreshMs = 0;
   private lastSuccessfulRefreshMs = 0;
+  /** Failed refreshes since the last answer (Java's Metadata.attempts): exponential backoff. */
+  private failedAttempts = 0;
+  /**
+   * Answers in a row that changed nothing we knew (Java's equivalentResponseCount): a refresh
+   * asked for because something looks stale (a deleted topic, a leader that is not there yet)
+   * backs off exponentially instead of every retry.backoff.ms. Reset by news, by a periodic
+   * refresh and by a new topic.
+   */
+  private equivalentResponses = 0;
+  private lastFingerprint = '';
+  private readonly refreshBackoff: ExponentialBackoff;
   private clusterId: string | null = null;
+  /** Set by close(): awaitTopic refuses with it. */
+  private closedWith: Error | null = null;
   /** Called when a refresh becomes urgent (new topic, stale leader): the Sender wakes up. */
   onUpdateRequested: () => void = () => {};
 
@@ -78,8 +95,13 @@ export class Metadata implements ClusterView {
     private readonly clock: Clock,
     private readonly maxAgeMs: number,
     private readonly maxIdleMs: number,
-    private readonly refreshBackoffMs: number,
-  ) {}
+    refreshBackoffMs: number,
+    refreshBackoffMaxMs: number = refreshBackoffMs,
+    random: () => number = Math.random,
+  ) {
+    // Java: ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2) (KIP-580).
+    this.refreshBackoff = new ExponentialBackoff(refreshBackoffMs, 2, Math.max(refreshBackoffMs, refreshBackoffMaxMs), 0.2, random);
+  }
 
   // --- ClusterView (read by the accumulator) -------------------------------------------------
 
@@ -133,7 +155,10 @@ export class Metadata implements ClusterView {
 
   // --- refresh scheduling --------------------------------------------------------------------
 
-  /** Asks for a refresh as soon as the backoff allows (stale leader, unknown topic, ...). */
+  /**
+   * Asks for a refresh as soon as the backoff allows (stale leader, topic still missing, ...).
+   * Answers that bring nothing new make the backoff grow (see equivalentResponses).
+   */
   requestUpdate(): void {
     if (!this.needsUpdate) {
       this.needsUpdate = true;
@@ -141,11 +166,23 @@ export class Metadata implements ClusterView {
     }
   }
 
-  /** Milliseconds until a Metadata request is due (0 = now). */
+  /** A topic we knew nothing of is wanted: refresh at once (Java's requestUpdateForNewTopics). */
+  private requestUpdateForNewTopic(): void {
+    this.lastRefreshMs = 0;
+    this.equivalentResponses = 0;
+    this.needsUpdate = false; // so requestUpdate wakes the Sender
+    this.requestUpdate();
+  }
+
+  /** Milliseconds until a Metadata request is due (0 = now). Java's Metadata.timeToNextUpdate. */
   timeToNextUpdate(now: number): number {
-    const backoff = Math.max(0, this.lastRefreshMs + this.refreshBackoffMs - now);
-    if (this.needsUpdate) return backoff;
-    return Math.max(backoff, this.lastSuccessfulRefreshMs + this.maxAgeMs - now);
+    const sinceLast = now - this.lastRefreshMs;
+    const forAttempts = Math.max(this.refreshBackoff.backoff(this.failedAttempts > 0 ? this.failedAttempts - 1 : 0) - sinceLast, 0);
+    const expiresIn = Math.max(this.lastSuccessfulRefreshMs + this.maxAgeMs - now, 0);
+    if (expiresIn === 0) this.equivalentResponses = 0; // a periodic refresh is not backed off
+    const forEquivalent = this.equivalentResponses > 0 ? Math.max(this.refreshBackoff.backoff(this.equivalentResponses - 1) - sinceLast, 0) : 0;
+    const allowedIn = Math.max(forAttempts, forEquivalent);
+    return Math.max(this.needsUpdate ? 0 : expiresIn, allowedIn);
   }
 
   /** The Sender sent a Metadata request; further requests wait for the backoff. */
@@ -154,9 +191,10 @@ export class Metadata implements ClusterView {
     this.needsUpdate = false;
   }
 
-  /** A refresh failed (network, error): try again after the backoff. */
+  /** A refresh failed (network, error): try again after the (growing) backoff. */
   refreshFailed(now: number): void {
     this.lastRefreshMs = now;
+    this.failedAttempts++;
     this.needsUpdate = true;
   }
 
@@ -169,7 +207,7 @@ export class Metadata implements ClusterView {
     this.interest.set(topic, now);
     this.lastTouchedTopic = topic;
     this.lastTouchedMs = now;
-    if (!known && !this.topics.has(topic)) this.requestUpdate();
+    if (!known && !this.topics.has(topic)) this.requestUpdateForNewTopic();
   }
 
   /**
@@ -177,6 +215,7 @@ export class Metadata implements ClusterView {
    * (Java: "Topic X not present in metadata after N ms.") or at once on a fatal topic error.
    */
   awaitTopic(topic: string, maxBlockMs: number): Promise<void> {
+    if (this.closedWith !== null) return Promise.reject(this.closedWith);
     this.touch(topic, this.clock.now());
     if (this.topics.has(topic)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -190,7 +229,13 @@ export class Metadata implements ClusterView {
     });
   }
 
-  /** Fails every waiting send (producer closing). */
+  /** The producer is shut down: waiting sends fail with `error`, and so does every later wait. */
+  close(error: Error): void {
+    this.closedWith ??= error;
+    this.failWaiters(error);
+  }
+
+  /** Fails every waiting send (producer shutting down, or a fatal producer error). */
   failWaiters(error: Error): void {
     for (const w of this.waiters) {
       w.timer?.cancel();
@@ -203,52 +248,83 @@ export class Metadata implements ClusterView {
 
   /**
    * Applies a Metadata response. Topics absent from the response keep their previous state
-   * (a response for a subset of topics must not forget the others).
+   * (a response for a subset of topics must not forget the others). A topic answered
+   * UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID is forgotten (deleted: new sends wait for it
+   * up to max.block.ms, as in Java, instead of being queued for partitions that are gone). A
+   * partition whose leader is not among the response's brokers has no usable leader (Java's
+   * Cluster leaves its leader null). A partition index outside 0..count-1 makes the topic's
+   * answer malformed: it is ignored (never an array sized by a broker-sent index).
    */
   update(brokers: readonly BrokerInfo[], topics: readonly TopicMetadata[], clusterId: string | null, now: number): void {
     this.brokers = new Map(brokers.map((b) => [b.nodeId, b]));
     this.clusterId = clusterId;
+    const fingerprint: string[] = [brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`).sort().join(',')];
     for (const t of topics) {
+      fingerprint.push(`${t.name}:${t.errorCode}`);
       const fatal = FATAL_TOPIC_ERRORS.get(t.errorCode);
       if (fatal) {
         this.topics.delete(t.name);
         this.rejectWaiters(t.name, new KafkaWireError(fatal, `Topic ${t.name}: ${fatal}`, { retriable: false }));
         continue;
       }
-      if (t.errorCode !== 0 || t.partitions.length === 0) {
-        // UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE (being created): keep waiting.
-        if (t.errorCode !== 0) this.needsUpdate = true;
+      if (t.errorCode === UNKNOWN_TOPIC_OR_PARTITION || t.errorCode === UNKNOWN_TOPIC_ID) {
+        this.topics.delete(t.name);
+        this.needsUpdate = this.needsUpdate || this.hasWaiter(t.name);
         continue;
       }
-      const partitions = [...t.partitions].sort((a, b) => a.partition - b.partition);
+      if (t.errorCode !== 0 || t.partitions.length === 0) {
+        // LEADER_NOT_AVAILABLE (being created) and the like: keep what we know, ask again.
+        this.needsUpdate = true;
+        continue;
+      }
+      const count = t.partitions.length;
+      if (t.partitions.some((p) => !Number.isInteger(p.partition) || p.partition < 0 || p.partition >= count)) {
+        this.onMalformed(`topic ${t.name}: partition index outside 0..${count - 1} in a metadata answer; ignored`);
+        this.needsUpdate = true;
+        continue;
+      }
       // Partition ids are dense 0..n-1 in Kafka; index by id.
-      const dense: PartitionInfo[] = [];
+      const dense = new Array<PartitionInfo | undefined>(count);
       // Java's Metadata.updateLatestMetadata: a partition answered with an older leader epoch
       // than one we already know (a lagging broker's view, or a KIP-951 hint newer than the
       // metadata) keeps what we know. Only within the same topic (a recreated topic restarts).
       const prev = this.topics.get(t.name);
       const sameTopic = prev !== undefined && sameId(prev.topicId, t.topicId);
-      for (const p of partitions) {
+      for (const answered of t.partitions) {
+        // A leader the response does not list cannot be connected to: no leader for now.
+        const p = answered.leader >= 0 && !this.brokers.has(answered.leader) ? { ...answered, leader: -1 } : answered;
         const known = sameTopic ? prev.partitions[p.partition] : undefined;
-        dense[p.partition] = known !== undefined && p.leaderEpoch >= 0 && known.leaderEpoch > p.leaderEpoch ? known : p;
+        dense[p.partition] = known !== undefined && p.leaderEpoch >= 0 && known.leaderEpoch > p.leaderEpoch && this.brokers.has(known.leader) ? known : p;
       }
-      for (let i = 0; i < dense.length; i++) {
-        dense[i] ??= { partition: i, leader: -1, leaderEpoch: -1, replicas: [], isr: [], errorCode: 5 };
-      }
-      const available = dense.filter((p) => p.leader >= 0).map((p) => p.partition);
-      if (available.length < dense.length) this.needsUpdate = true;
+      const full: PartitionInfo[] = [];
+      for (let i = 0; i < count; i++) full.push(dense[i] ?? { partition: i, leader: -1, leaderEpoch: -1, replicas: [], isr: [], errorCode: 5 });
+      const available = full.filter((p) => p.leader >= 0).map((p) => p.partition);
+      if (available.length < full.length) this.needsUpdate = true;
+      for (const p of full) fingerprint.push(`${p.leader}/${p.leaderEpoch}`);
       this.topics.set(t.name, {
         name: t.name,
         topicId: t.topicId,
-        partitions: dense,
-        view: { partitionCount: dense.length, availablePartitions: available },
+        partitions: full,
+        view: { partitionCount: full.length, availablePartitions: available },
       });
       this.resolveWaiters(t.name);
     }
+    const f = fingerprint.join(';');
+    this.equivalentResponses = f === this.lastFingerprint ? this.equivalentResponses + 1 : 0;
+    this.lastFingerprint = f;
+    this.failedAttempts = 0;
     this.expireIdleTopics(now);
     this.rebuildNodeIndex();
     this.lastSuccessfulRefreshMs = now;
     this.lastRefreshMs = now;
+  }
+
+  /** Told about answers that are ignored as malformed (the Sender logs them). */
+  onMalformed: (what: string) => void = () => {};
+
+  private hasWaiter(topic: string): boolean {
+    for (const w of this.waiters) if (w.topic === topic) return true;
+    return false;
   }
 
   /**

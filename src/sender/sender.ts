@@ -35,7 +35,7 @@
  * unknown outcome: the batch is retried with the same sequence so the broker can deduplicate it,
  * and the TransactionManager never renumbers it (see there).
  */
-import type { ProducerBatch, RecordAccumulator } from '../accumulator/index.js';
+import { ACKNOWLEDGED, FAILED_NOT_WRITTEN, FAILED_OUTCOME_UNKNOWN, type ProducerBatch, type RecordAccumulator } from '../accumulator/index.js';
 import type { TopicPartition } from '../accumulator/cluster-view.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { KafkaWireError } from '../errors.js';
@@ -94,14 +94,6 @@ export interface SenderDeps {
 
 type ApiRanges = Map<number, { min: number; max: number }>;
 
-/** A batch's outcome, as the Sender hands it to the batch (see Sender.settle). */
-interface Completion {
-  readonly batch: ProducerBatch;
-  readonly baseOffset: bigint;
-  readonly logAppendTime: bigint;
-  readonly error: KafkaWireError | null;
-}
-
 const ZSTD = 4;
 const SOFTWARE_NAME = 'kafka-wire';
 const SOFTWARE_VERSION = '0.1.0';
@@ -110,11 +102,56 @@ const SOFTWARE_VERSION = '0.1.0';
 const SEQUENCE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
 
 /**
- * Partition errors with which the broker may still have appended the batch: the leader appended
- * and then timed out waiting for replicas, appended to fewer replicas than required, or failed
- * in a way that says nothing. Every other partition error is a rejection (nothing written).
+ * Partition errors that prove the broker did not append this attempt: Kafka returns them from
+ * checks made before the append (request validation, authorization, the min.insync.replicas
+ * check, record validation, the producer-state checks of UnifiedLog.analyzeAndValidateProducerState).
+ * Every other error may come after an append: NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT from
+ * a delayed produce that was waiting for replicas when leadership moved or time ran out
+ * (Partition.checkEnoughReplicasReachOffset), NOT_ENOUGH_REPLICAS_AFTER_APPEND, storage and
+ * unknown server errors, and any code we do not know. Only a proof of "not written" lets the
+ * producer state renumber the batches after one that fails for good; anything else leaves its
+ * sequences unresolved until the broker's answers to the later batches tell (see
+ * TransactionManager). Java decides by whether retries were exhausted instead; classifying by
+ * the error is stricter where Kafka can append and then fail, and no looser elsewhere.
  */
-const UNKNOWN_OUTCOME_ERRORS = new Set(['REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'UNKNOWN_SERVER_ERROR', 'NETWORK_EXCEPTION', 'KAFKA_STORAGE_ERROR']);
+const NOT_WRITTEN_ERRORS = new Set([
+  'CORRUPT_MESSAGE',
+  'MESSAGE_TOO_LARGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'RECORD_LIST_TOO_LARGE',
+  'NOT_ENOUGH_REPLICAS',
+  'INVALID_REQUIRED_ACKS',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'INVALID_TIMESTAMP',
+  'UNSUPPORTED_VERSION',
+  'INVALID_REQUEST',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+  'POLICY_VIOLATION',
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_TXN_STATE',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'CONCURRENT_TRANSACTIONS',
+  'UNKNOWN_PRODUCER_ID',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+  'INVALID_RECORD',
+  'PRODUCER_FENCED',
+  'UNKNOWN_TOPIC_ID',
+  'TRANSACTION_ABORTABLE',
+]);
+
+/** Whether an attempt answered with `errorName` may still have been appended (see NOT_WRITTEN_ERRORS). */
+export function mayHaveBeenWritten(errorName: string): boolean {
+  return !NOT_WRITTEN_ERRORS.has(errorName);
+}
+
+/**
+ * Java's generic error for the records of a batch that the broker refused because of other
+ * records of it (record_errors names those; Sender.completeBatch, RecordBatchTooLarge...).
+ */
+const BATCH_FAILED_BY_OTHER_RECORDS = 'Failed to append record because it was part of a batch which had one or more invalid records';
 
 /** A retry of a batch the broker already has (older brokers answer this instead of success). */
 const DUPLICATE_SEQUENCE_NUMBER = 46;
@@ -142,6 +179,8 @@ export class Sender {
   private readonly guaranteeMessageOrder: boolean;
   /** The last retriable error of a batch waiting for a retry (named when it expires). */
   private readonly lastErrors = new WeakMap<ProducerBatch, KafkaWireError>();
+  /** KIP-219: brokers we must not send to before this time (clock ms). */
+  private readonly throttledUntil = new Map<number, number>();
   private inFlightRequests = 0;
   private scheduled = false;
   private timer: TimerHandle | null = null;
@@ -297,7 +336,10 @@ export class Sender {
       let sentAny = false;
       const sendable: number[] = [];
       for (const nodeId of result.readyNodes) {
-        if (pool.ready(nodeId, now)) {
+        const throttledFor = this.throttledFor(nodeId, now);
+        if (throttledFor > 0) {
+          nextDelay = Math.min(nextDelay, throttledFor);
+        } else if (pool.ready(nodeId, now)) {
           const conn = pool.connection(nodeId);
           if (conn && conn.canSend()) sendable.push(nodeId);
         } else {
@@ -423,6 +465,8 @@ export class Sender {
     const { pool } = this.d;
     const nodeId = pool.leastLoadedNode(now);
     if (nodeId === undefined) return this.d.config.retryBackoffMs;
+    const throttledFor = this.throttledFor(nodeId, now);
+    if (throttledFor > 0) return throttledFor;
     if (!pool.ready(nodeId, now)) return Math.max(1, pool.connectionDelay(nodeId, now));
     const conn = pool.connection(nodeId);
     if (!conn || !conn.canSend()) return this.d.config.retryBackoffMs;
@@ -485,6 +529,27 @@ export class Sender {
   }
 
   // --- produce --------------------------------------------------------------------------------
+
+  /**
+   * KIP-219 (Java's NetworkClient.maybeThrottle): a broker that answered with throttle_time_ms
+   * gets no request from us until that time has passed (the connection is muted, not closed).
+   */
+  private throttle(nodeId: number, throttleTimeMs: number, now: number): void {
+    const until = now + throttleTimeMs;
+    if (until > (this.throttledUntil.get(nodeId) ?? 0)) this.throttledUntil.set(nodeId, until);
+    this.armTimer(throttleTimeMs);
+  }
+
+  /** Milliseconds `nodeId` stays throttled (0: not throttled). */
+  private throttledFor(nodeId: number, now: number): number {
+    const until = this.throttledUntil.get(nodeId);
+    if (until === undefined) return 0;
+    if (until <= now) {
+      this.throttledUntil.delete(nodeId);
+      return 0;
+    }
+    return until - now;
+  }
 
   private readonly hasInFlight = (tp: TopicPartition): boolean => (this.inFlightBatches.get(tp)?.size ?? 0) > 0;
 
@@ -583,7 +648,7 @@ export class Sender {
               const err = e instanceof KafkaWireError ? e : new KafkaWireError('PROTOCOL', String(e), { retriable: true });
               for (const b of batches) this.handleBatchError(b, err, at, nodeId, true);
             }
-            if (response !== null) this.handleProduceResponse(nodeId, batches, response, at);
+            if (response !== null) this.handleProduceResponse(nodeId, version, batches, response, at);
           }
         } catch (e) {
           this.d.logger.error(`handling a Produce response from node ${nodeId} failed: ${(e as Error).stack ?? String(e)}`);
@@ -609,9 +674,14 @@ export class Sender {
     );
   }
 
-  private handleProduceResponse(nodeId: number, batches: ProducerBatch[], response: ProduceResponse, now: number): void {
+  private handleProduceResponse(nodeId: number, version: number, batches: ProducerBatch[], response: ProduceResponse, now: number): void {
     const { metadata } = this.d;
-    if (response.throttleTimeMs > 0) this.d.metrics.produceThrottleTime.record(response.throttleTimeMs, now);
+    if (response.throttleTimeMs > 0) {
+      this.d.metrics.produceThrottleTime.record(response.throttleTimeMs, now);
+      // KIP-219: from Produce v6 on the broker answers at once and expects the client to hold
+      // off for throttle_time_ms (before v6 it delayed the answer itself).
+      if (version >= 6) this.throttle(nodeId, response.throttleTimeMs, now);
+    }
     const endpoints = new Map(response.nodeEndpoints.map((n) => [n.nodeId, n]));
     const byTp = new Map<string, ProduceResponse['responses'][number]['partitionResponses'][number]>();
     for (const t of response.responses) {
@@ -645,8 +715,26 @@ export class Sender {
       }
       const detail = p.errorMessage ?? p.recordErrors.map((r) => r.batchIndexErrorMessage).filter(Boolean).join('; ');
       const error = kafkaErrorFromCode(p.errorCode, `${tp.topic}-${tp.partition}`, detail || null);
-      this.handleBatchError(batch, error, now, nodeId, UNKNOWN_OUTCOME_ERRORS.has(info.name));
+      const recordErrors = p.recordErrors.length > 0 ? this.recordErrors(tp, error, p.recordErrors) : undefined;
+      this.handleBatchError(batch, error, now, nodeId, mayHaveBeenWritten(info.name), recordErrors);
     }
+  }
+
+  /**
+   * KIP-467: the records named in record_errors fail with the error and their own message; the
+   * others with Java's generic "part of a batch which had invalid records" (same code).
+   */
+  private recordErrors(
+    tp: TopicPartition,
+    error: KafkaWireError,
+    list: readonly { batchIndex: number; batchIndexErrorMessage: string | null }[],
+  ): (index: number) => KafkaWireError {
+    const byIndex = new Map<number, KafkaWireError>();
+    for (const r of list) {
+      byIndex.set(r.batchIndex, new KafkaWireError(error.code, `${error.code} (${tp.topic}-${tp.partition}, record ${r.batchIndex}): ${r.batchIndexErrorMessage ?? error.message}`, { retriable: error.retriable }));
+    }
+    let generic: KafkaWireError | null = null;
+    return (index) => byIndex.get(index) ?? (generic ??= new KafkaWireError(error.code, `${error.code} (${tp.topic}-${tp.partition}): ${BATCH_FAILED_BY_OTHER_RECORDS}`, { retriable: error.retriable }));
   }
 
   private topicNameForId(topicId: Uint8Array, batches: ProducerBatch[]): string {
@@ -663,45 +751,44 @@ export class Sender {
 
   private completeBatch(batch: ProducerBatch, baseOffset: bigint, logAppendTime: bigint, now: number): void {
     this.untrack(batch);
-    this.tm?.handleCompleted(batch);
-    // Expired while in flight: the user has its TIMEOUT already; the acknowledgement only tells
-    // the TransactionManager that the sequence was written.
-    if (batch.isDone) return;
-    this.settle({ batch, baseOffset, logAppendTime, error: null }, now);
-  }
-
-  /** Fails a batch for good. `outcomeUnknown`: its last attempt may have been written. */
-  private failBatch(batch: ProducerBatch, error: KafkaWireError, now: number, outcomeUnknown: boolean): void {
-    this.untrack(batch);
-    this.finish(batch, error, now, outcomeUnknown);
-  }
-
-  private finish(batch: ProducerBatch, error: KafkaWireError, now: number, outcomeUnknown: boolean): void {
-    this.tm?.handleFailed(batch, outcomeUnknown);
-    this.settle({ batch, baseOffset: -1n, logAppendTime: -1n, error }, now);
+    if (batch.released) {
+      // Expired while in flight: the user has its TIMEOUT already; the acknowledgement only
+      // tells the TransactionManager that the sequence was written.
+      this.tm?.handleCompleted(batch);
+      return;
+    }
+    if (batch.done(baseOffset, logAppendTime, null)) this.d.metrics.recordSend.record(batch.recordCount, now);
+    this.d.accumulator.release(batch, ACKNOWLEDGED);
   }
 
   /**
-   * Completes a batch for the user — callbacks, metrics, memory. Send order per partition is
-   * kept by the batches themselves (ProducerBatch's completion chain): a batch completed while
-   * an earlier one of its partition is still being retried fires its callbacks after that one.
+   * Fails a batch for good: its records' callbacks, then its single exit (memory, producer
+   * state). `outcomeUnknown`: an attempt may have been written (the producer state then leaves
+   * its sequences unresolved instead of renumbering what follows). Send order per partition is
+   * kept by the batches themselves (ProducerBatch's completion chain). A batch expired while in
+   * flight stays tracked as in flight (untracked when its request is answered).
    */
-  private settle(c: Completion, now: number): void {
-    const { batch } = c;
-    if (c.error === null) {
-      if (batch.done(c.baseOffset, c.logAppendTime, null)) this.d.metrics.recordSend.record(batch.recordCount, now);
-    } else if (batch.done(-1n, -1n, c.error)) this.d.metrics.recordError.record(batch.recordCount, now);
-    this.d.accumulator.deallocate(batch);
+  private failBatch(batch: ProducerBatch, error: KafkaWireError, now: number, outcomeUnknown: boolean, recordError?: (index: number) => KafkaWireError): void {
+    if (batch.released) return;
+    if (batch.done(-1n, -1n, error, recordError)) this.d.metrics.recordError.record(batch.recordCount, now);
+    this.d.accumulator.release(batch, outcomeUnknown || (this.tm?.isUncertain(batch) ?? false) ? FAILED_OUTCOME_UNKNOWN : FAILED_NOT_WRITTEN);
   }
 
   /**
    * Retry, split or fail one batch after `error` (Java's Sender.completeBatch error branch).
-   * `outcomeUnknown`: this attempt may have been appended (see UNKNOWN_OUTCOME_ERRORS).
+   * `outcomeUnknown`: this attempt may have been appended (see NOT_WRITTEN_ERRORS).
    */
-  private handleBatchError(batch: ProducerBatch, error: KafkaWireError, now: number, nodeId: number, outcomeUnknown: boolean): void {
+  private handleBatchError(
+    batch: ProducerBatch,
+    error: KafkaWireError,
+    now: number,
+    nodeId: number,
+    outcomeUnknown: boolean,
+    recordError?: (index: number) => KafkaWireError,
+  ): void {
     const { config, accumulator } = this.d;
     this.untrack(batch);
-    if (batch.isDone) return; // expired while in flight: already failed, nothing to retry
+    if (batch.released) return; // expired while in flight: already failed, nothing to retry
     const tp = batch.topicPartition;
     if (error.code === 'MESSAGE_TOO_LARGE' && batch.recordCount > 1) {
       // Java splits a too-large batch and resends its records in smaller batches. The parts
@@ -709,8 +796,7 @@ export class Sender {
       this.d.logger.warn(`${tp.topic}-${tp.partition}: batch of ${batch.recordCount} records too large for the broker; splitting`);
       this.d.metrics.batchSplit.record(1, now);
       const parts = accumulator.splitAndReenqueue(batch);
-      this.tm?.handleSplit(batch, parts);
-      accumulator.deallocate(batch);
+      accumulator.release(batch, { kind: 'split', parts });
       return;
     }
     if (this.tm && SEQUENCE_ERRORS.has(error.code) && this.tm.handleSequenceError(batch, error.code) === 'written') {
@@ -734,7 +820,7 @@ export class Sender {
       retriable && batch.hasReachedDeliveryTimeout(config.deliveryTimeoutMs, now)
         ? this.timeoutError(batch, now, error)
         : error;
-    this.failBatch(batch, final, now, outcomeUnknown);
+    this.failBatch(batch, final, now, outcomeUnknown, final === error ? recordError : undefined);
   }
 
   private canRetry(batch: ProducerBatch, now: number): boolean {
@@ -772,14 +858,15 @@ export class Sender {
   private failExpiredBatches(now: number): number {
     const deliveryTimeoutMs = this.d.config.deliveryTimeoutMs;
     for (const batch of this.d.accumulator.expiredBatches(now)) {
+      // Never sent, or back in the queue after attempts that the producer state judged.
       this.failBatch(batch, this.timeoutError(batch, now, this.lastErrors.get(batch)), now, false);
     }
     let next = this.d.accumulator.nextExpiryTimeMs();
     for (const set of this.inFlightBatches.values()) {
       for (const batch of set) {
-        if (batch.isDone) continue;
+        if (batch.released) continue;
         if (batch.hasReachedDeliveryTimeout(deliveryTimeoutMs, now)) {
-          this.finish(batch, this.timeoutError(batch, now, this.lastErrors.get(batch)), now, true);
+          this.failBatch(batch, this.timeoutError(batch, now, this.lastErrors.get(batch)), now, true);
         } else next = Math.min(next, batch.createdMs + deliveryTimeoutMs);
       }
     }

@@ -49,6 +49,12 @@
  */
 import type { TopicPartition } from '../accumulator/cluster-view.js';
 
+/** How a batch left the pipeline (the accumulator's BatchExit, as the producer state sees it). */
+export type SequencedBatchExit =
+  | { readonly kind: 'acknowledged' }
+  | { readonly kind: 'failed'; readonly outcomeUnknown: boolean }
+  | { readonly kind: 'split'; readonly parts: readonly SequencedBatch[] };
+
 /** What the TransactionManager needs of a batch. ProducerBatch provides it. */
 export interface SequencedBatch {
   readonly topicPartition: TopicPartition;
@@ -190,7 +196,22 @@ export class TransactionManager {
     this.ordinals.set(batch, s.assigned++);
   }
 
-  /** A batch was acknowledged (or reported as a duplicate of an acknowledged one). */
+  /**
+   * The batch left the pipeline (RecordAccumulator.release, its single exit): it leaves the
+   * incomplete list it was counted in, whatever the path (answer, expiry, abort, split, failed
+   * compression).
+   */
+  handleExit(batch: SequencedBatch, exit: SequencedBatchExit): void {
+    if (exit.kind === 'acknowledged') this.handleCompleted(batch);
+    else if (exit.kind === 'split') this.handleSplit(batch, exit.parts);
+    else this.handleFailed(batch, exit.outcomeUnknown);
+  }
+
+  /**
+   * A batch was acknowledged (or reported as a duplicate of an acknowledged one) — at its exit,
+   * or late, for a batch that expired while in flight (then only the last acknowledged sequence
+   * moves).
+   */
   handleCompleted(batch: SequencedBatch): void {
     const s = this.partitions.get(batch.topicPartition);
     this.uncertain.delete(batch);

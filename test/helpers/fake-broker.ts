@@ -295,11 +295,15 @@ interface Rule {
   /** Produce: only this partition. */
   topic?: string;
   partition?: number;
-  kind: 'error' | 'swallow' | 'disconnect' | 'delay';
+  kind: 'error' | 'swallow' | 'disconnect' | 'delay' | 'throttle';
   error?: number;
   /** error (Produce): append the batch anyway, then answer the error. swallow/disconnect: process the request first. */
   process?: boolean;
   delayMs?: number;
+  /** throttle: the throttle_time_ms the response carries (KIP-219). */
+  throttleMs?: number;
+  /** error (Produce): per-record errors (record_errors) the partition response carries. */
+  recordErrors?: { batchIndex: number; batchIndexErrorMessage: string | null }[];
   /** Produce: only batches for which this holds. */
   where?: (batch: ProduceBatchInfo) => boolean;
 }
@@ -382,6 +386,7 @@ export class FakeCluster {
   private readonly topics = new Map<string, TopicState>();
   private rules: Rule[] = [];
   private frozen: Map<string, { leader: number; leaderEpoch: number }[]> | null = null;
+  private readonly hiddenBrokers = new Set<number>();
   private nextProducerId = 1000n;
   private connectionSeq = 0;
   leaderHints: boolean;
@@ -546,7 +551,12 @@ export class FakeCluster {
    * The next `count` Produce requests carrying `topic`-`partition` answer `error` for it.
    * `append: true` appends the batch first (the write happened, the answer says otherwise).
    */
-  failProduce(topic: string, partition: number, error: ErrorSpec, options: { count?: number; nodeId?: number; append?: boolean } = {}): void {
+  failProduce(
+    topic: string,
+    partition: number,
+    error: ErrorSpec,
+    options: { count?: number; nodeId?: number; append?: boolean; recordErrors?: { batchIndex: number; batchIndexErrorMessage: string | null }[] } = {},
+  ): void {
     this.rules.push({
       apiKey: ApiKey.Produce,
       nodeId: options.nodeId,
@@ -556,7 +566,22 @@ export class FakeCluster {
       topic,
       partition,
       process: options.append ?? false,
+      ...(options.recordErrors ? { recordErrors: options.recordErrors } : {}),
     });
+  }
+
+  /** The next `count` responses of `apiKey` carry throttle_time_ms = `ms` (KIP-219; the answer itself is not delayed). */
+  throttleNext(apiKey: number, ms: number, options: { count?: number; nodeId?: number } = {}): void {
+    this.rules.push({ apiKey, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'throttle', throttleMs: ms });
+  }
+
+  /**
+   * The broker stays up but Metadata responses leave it out of the broker list, while partitions
+   * still name it as their leader (a lagging or inconsistent metadata view).
+   */
+  hideFromMetadata(nodeId: number, hidden = true): void {
+    if (hidden) this.hiddenBrokers.add(nodeId);
+    else this.hiddenBrokers.delete(nodeId);
   }
 
   /**
@@ -738,7 +763,7 @@ export class FakeCluster {
     if (!all && this.autoCreateTopics && (version < 4 || body.allowAutoTopicCreation !== false)) {
       for (const n of names) if (!this.topics.has(n)) this.createTopic(n, 1);
     }
-    const live = [...this.brokers.values()].filter((b) => !b.down);
+    const live = [...this.brokers.values()].filter((b) => !b.down && !this.hiddenBrokers.has(b.nodeId));
     const topics: EncodeInput<MetadataResponse['topics'][number]>[] = names.map((name) => {
       const t = this.topics.get(name);
       if (rule) return { errorCode: rule.error!, name, topicId: new Uint8Array(16), partitions: [] };
@@ -797,6 +822,7 @@ export class FakeCluster {
 
   private async produce(broker: FakeBroker, version: number, correlationId: number, body: ProduceRequest, record: RequestRecord): Promise<Uint8Array | null | 'close'> {
     const topicRule = this.takeRule(ApiKey.Produce, broker.nodeId, ['error']);
+    const throttle = this.takeRule(ApiKey.Produce, broker.nodeId, ['throttle']);
     if (![-1, 0, 1].includes(body.acks)) this.violations.push(`Produce with acks=${body.acks}`);
     if (body.transactionalId) this.violations.push(`Produce with a transactional id`);
     const endpoints = new Map<number, FakeBroker>();
@@ -821,7 +847,7 @@ export class FakeCluster {
       correlationId,
       {
         responses,
-        throttleTimeMs: 0,
+        throttleTimeMs: throttle?.throttleMs ?? 0,
         nodeEndpoints: [...endpoints.values()].map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
       },
       { sizePrefix: true },
@@ -840,6 +866,7 @@ export class FakeCluster {
     endpoints: Map<number, FakeBroker>,
   ): Promise<EncodeInput<PartitionProduceResponse>> {
     const now = this.clock.now();
+    let recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[] = [];
     const outcome = (errorCode: number, baseOffset = -1n, extra: Partial<ProduceOutcome> = {}): EncodeInput<PartitionProduceResponse> => {
       this.produceOutcomes.push({ nodeId: broker.nodeId, at: now, topic: name, partition: index, errorCode, baseOffset, baseSequence: -1, producerEpoch: -1, duplicate: false, ...extra });
       return {
@@ -848,7 +875,7 @@ export class FakeCluster {
         baseOffset,
         logAppendTimeMs: errorCode === 0 && topic?.logAppendTime ? BigInt(now) : -1n,
         logStartOffset: errorCode === 0 ? 0n : -1n,
-        recordErrors: [],
+        recordErrors: errorCode === 0 ? [] : recordErrors,
         errorMessage: errorCode === 0 ? null : `fake broker: ${errorForCode(errorCode).name}`,
       };
     };
@@ -883,6 +910,7 @@ export class FakeCluster {
     }
     const rule = this.takeRule(ApiKey.Produce, broker.nodeId, ['error'], { topic: name, partition: index, batch: record.batches!.at(-1) });
     const injected = rule?.error ?? requestError;
+    if (rule?.recordErrors) recordErrors = rule.recordErrors;
     if (injected !== undefined && !rule?.process) return outcome(injected);
     if (batches.length !== 1) {
       this.violations.push(`${name}-${index}: ${batches.length} batches in one partition's records (v3+ needs exactly one)`);

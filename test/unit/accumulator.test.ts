@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
+  ACKNOWLEDGED,
+  FAILED_NOT_WRITTEN,
   BufferPool,
   RecordAccumulator,
   type AppendResult,
@@ -82,7 +84,7 @@ async function settle(): Promise<void> {
 /** Completes and deallocates a drained batch as the sender would. */
 function complete(acc: RecordAccumulator, batch: ProducerBatch, baseOffset = 0n): void {
   batch.done(baseOffset, -1, null);
-  acc.deallocate(batch);
+  acc.release(batch, ACKNOWLEDGED);
 }
 
 describe('RecordAccumulator append', () => {
@@ -391,7 +393,7 @@ describe('RecordAccumulator retries, expiry and completion', () => {
     expect(acc.nextExpiryTimeMs()).toBe(t0 + 1500);
     const err = new KafkaWireError('TIMEOUT', 'expired', { retriable: true });
     expired[0]!.done(-1n, -1, err);
-    acc.deallocate(expired[0]!);
+    acc.release(expired[0]!, FAILED_NOT_WRITTEN);
     expect(completions).toEqual([{ slot: 'a', error: err, partition: 0, offset: -1n, timestamp: -1 }]);
     expect(acc.pool.availableMemory).toBe(64 * 1024 - 1024);
   });
@@ -582,7 +584,7 @@ describe('ProducerBatch split', () => {
     sync(acc.append('t', 0, clock.now(), null, 'next', null, 'next', cluster, clock.now()));
     const pieces = acc.splitAndReenqueue(big!);
     expect(pieces.length).toBe(1); // a single record cannot be split further
-    acc.deallocate(big!);
+    acc.release(big!, { kind: 'split', parts: pieces });
     const q = acc.batches('t', 0);
     expect(q[0]).toBe(pieces[0]);
     expect(q.length).toBe(2);
@@ -741,7 +743,7 @@ describe('memory bound', () => {
     expect(big!.uncompressedSizeInBytes).toBeGreaterThan(2 * 4096);
     expect(big!.compressionRatio).toBeLessThan(0.5);
     const pieces = acc.splitAndReenqueue(big!);
-    acc.deallocate(big!);
+    acc.release(big!, { kind: 'split', parts: pieces });
     expect(acc.estimator.estimation('t', 2)).toBeGreaterThan(0.98); // reset to max(1, ratio), then the pieces' own updates
     expect(pieces.length).toBeGreaterThan(1);
     let n = 0;

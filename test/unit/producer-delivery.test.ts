@@ -211,7 +211,9 @@ describe('metadata', () => {
     await advance(clock, 1000);
     expect(p.settled).toBe(false);
     cluster.createTopic('late', 1);
-    await advance(clock, 500);
+    // answers that do not change anything back off exponentially (Java's KIP-580 metadata
+    // backoff): the next refresh comes at most retry.backoff.max.ms (1000) later
+    await advance(clock, 1100);
     expect(p.settled).toBe(true);
     expect((p.value as RecordMetadata).offset).toBe(0n);
     expect(cluster.values('late')).toEqual(['v']);
@@ -339,7 +341,7 @@ describe('flush and close', () => {
     await advance(clock, 500);
     expect(f.settled).toBe(false);
     cluster.createTopic('late', 1);
-    await advance(clock, 200);
+    await advance(clock, 1100); // the metadata backoff has grown meanwhile (at most retry.backoff.max.ms)
     expect(t.done).toBe(true);
     expect(f.settled).toBe(true);
     expect(t.get('v').metadata!.offset).toBe(0n);

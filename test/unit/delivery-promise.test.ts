@@ -1,0 +1,308 @@
+/**
+ * The delivery promise under the faults an independent review reproduced (issue 11): each test
+ * is one numbered scenario, on the in-process fake cluster (Kafka's idempotence rules, fake
+ * clock), and counts what matters — lost, duplicated, reordered and never-settled records.
+ *
+ * For every error path the question is what the broker may already have written; the fake
+ * broker is made to append and then fail, swallow, throttle, hide a leader or delete a topic.
+ */
+import { describe, expect, test } from 'vitest';
+import { ApiKey } from '../../src/protocol/api-keys.js';
+import { Tracker, advance, advanceUntil, auditLog, harness, settle } from '../helpers/fake-broker.js';
+
+function watch<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
+  const w: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  p.then(
+    (v) => {
+      w.settled = true;
+      w.value = v;
+    },
+    (e: unknown) => {
+      w.settled = true;
+      w.error = e;
+    },
+  );
+  return w;
+}
+
+/** Every tracked record settled exactly once. */
+function expectEachSettledOnce(t: Tracker): void {
+  expect(t.all().filter((o) => o.calls !== 1).map((o) => `${o.id}: ${o.calls} calls`)).toEqual([]);
+}
+
+describe('1. NOT_LEADER_OR_FOLLOWER after the broker appended', () => {
+  test('retries exhausted: the batch is unresolved, not renumbered; later batches are deduplicated, one copy each', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, retries: 1, 'retry.backoff.ms': 100 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'b0' });
+    await advanceUntil(clock, () => t.done);
+    // Both batches in flight together; the broker appends each and answers NOT_LEADER (it was
+    // waiting for replicas when leadership moved); b1's retry is answered the same way.
+    cluster.delayNext(ApiKey.Produce, 10, { count: 2 });
+    cluster.failProduce('t', 0, 'NOT_LEADER_OR_FOLLOWER', { append: true, count: 3 });
+    t.send({ topic: 't', value: 'b1' });
+    await settle();
+    t.send({ topic: 't', value: 'b2' });
+    await advanceUntil(clock, () => t.done);
+    await advance(clock, 5000);
+    expectEachSettledOnce(t);
+    const audit = auditLog(['b0', 'b1', 'b2'], cluster.values('t'));
+    expect(audit).toEqual({ lost: [], duplicated: [], reordered: 0 });
+    // b1 is in the log but reported failed (Java does the same: its outcome is unknown)
+    expect(t.get('b1').error?.code).toBe('NOT_LEADER_OR_FOLLOWER');
+    expect(t.get('b2').error).toBeNull();
+    expect(t.get('b2').metadata!.offset).toBe(2n);
+    // nothing was renumbered under a new epoch
+    expect(cluster.batches('t').map((b) => `${b.producerEpoch}/${b.baseSequence}`)).toEqual(['0/0', '0/1', '0/2']);
+  });
+
+  test('expired during retry backoff while a later written batch waits for its retry: no second copy of it', async () => {
+    const { clock, cluster, producer } = harness({
+      config: { 'linger.ms': 0, 'retry.backoff.ms': 2000, 'retry.backoff.max.ms': 2000, 'delivery.timeout.ms': 3500, 'request.timeout.ms': 2000 },
+      topics: { t: 1 },
+    });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'b0' });
+    await advanceUntil(clock, () => t.done);
+    // b1 (sent at T) is appended and answered NOT_LEADER; at T+2000 its retry (a duplicate) and
+    // b2 (queued behind it since T+1000; appended) are answered NOT_LEADER too; b1 expires in
+    // its next backoff (T+3500) while b2 waits for its retry (T+4000, expiry T+4500).
+    cluster.failProduce('t', 0, 'NOT_LEADER_OR_FOLLOWER', { append: true, count: 3 });
+    t.send({ topic: 't', value: 'b1' });
+    await advance(clock, 1000);
+    t.send({ topic: 't', value: 'b2' });
+    await advanceUntil(clock, () => t.done, 30_000);
+    await advance(clock, 10_000);
+    expectEachSettledOnce(t);
+    expect(t.get('b1').error?.code).toBe('TIMEOUT');
+    expect(t.get('b2').error).toBeNull();
+    expect(auditLog(['b0', 'b1', 'b2'], cluster.values('t'))).toEqual({ lost: [], duplicated: [], reordered: 0 });
+    // The next record goes on without a gap.
+    t.send({ topic: 't', value: 'b3' });
+    await advanceUntil(clock, () => t.done);
+    expect(t.get('b3').error).toBeNull();
+    expect(auditLog(['b0', 'b1', 'b2', 'b3'], cluster.values('t'))).toEqual({ lost: [], duplicated: [], reordered: 0 });
+  });
+});
+
+describe('2. close({ timeoutMs }) with a send waiting for buffer memory', () => {
+  test('the waiting send fails with PRODUCER_CLOSED; every record settles once; nothing is appended after close', async () => {
+    const { clock, cluster, producer } = harness({
+      config: { 'buffer.memory': 2048, 'batch.size': 1024, 'max.block.ms': 60_000, 'linger.ms': 0, 'request.timeout.ms': 30_000 },
+      topics: { t: 2 },
+    });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', partition: 0, value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.swallowNext(ApiKey.Produce, { count: 10, process: false });
+    t.send({ topic: 't', partition: 0, value: 'a'.repeat(900) }, 'a');
+    t.send({ topic: 't', partition: 1, value: 'b'.repeat(900) }, 'b');
+    await settle();
+    t.send({ topic: 't', partition: 0, value: 'c'.repeat(900) }, 'c'); // waits for memory
+    await advance(clock, 10);
+    expect(t.get('c').calls).toBe(0);
+    const closed = watch(producer.close({ timeoutMs: 500 }));
+    await advance(clock, 500);
+    expect(closed.settled).toBe(true);
+    await advance(clock, 120_000);
+    expectEachSettledOnce(t);
+    for (const id of ['a', 'b', 'c']) expect(t.get(id).error?.code).toBe('PRODUCER_CLOSED');
+    expect(cluster.openConnections()).toBe(0);
+    expect(clock.nextTimerAt()).toBe(Infinity);
+  });
+});
+
+describe('3. a leader id missing from the Metadata broker list', () => {
+  test('is treated as "no leader": records to healthy brokers complete, the others expire with TIMEOUT', async () => {
+    const { clock, cluster, producer } = harness({
+      config: { 'linger.ms': 0, 'delivery.timeout.ms': 5000, 'request.timeout.ms': 3000 },
+      cluster: { brokers: 2 },
+      topics: { t: [2, { leaders: [1, 2] }] },
+    });
+    cluster.hideFromMetadata(2);
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', partition: 0, value: 'to-1' });
+    t.send({ topic: 't', partition: 1, value: 'to-2' });
+    await advanceUntil(clock, () => t.done, 20_000);
+    expectEachSettledOnce(t);
+    expect(t.get('to-1').error).toBeNull();
+    expect(t.get('to-2').error?.code).toBe('TIMEOUT');
+    expect(t.get('to-2').error?.message).toMatch(/no known leader/);
+    expect(cluster.values('t', 0)).toEqual(['to-1']);
+  });
+});
+
+describe('4. a failed InitProducerId does not wedge a node', () => {
+  test('INVALID_PRODUCER_EPOCH, then CLUSTER_AUTHORIZATION_FAILED on InitProducerId: the failed batches leave the producer state; later records on the broker flow', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'delivery.timeout.ms': 30_000, 'request.timeout.ms': 10_000 }, topics: { t: 2 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', partition: 0, value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.failProduce('t', 0, 'INVALID_PRODUCER_EPOCH');
+    cluster.failNext(ApiKey.InitProducerId, 'CLUSTER_AUTHORIZATION_FAILED');
+    t.send({ topic: 't', partition: 0, value: 'fenced' });
+    await advanceUntil(clock, () => t.get('fenced').calls > 0);
+    expect(t.get('fenced').error?.code).toBe('CLUSTER_AUTHORIZATION_FAILED');
+    // The next InitProducerId succeeds; many batches to both partitions of the same broker.
+    for (let i = 0; i < 12; i++) {
+      t.send({ topic: 't', partition: 0, value: `p0-${i}` });
+      t.send({ topic: 't', partition: 1, value: `p1-${i}` });
+      await advance(clock, 5);
+    }
+    await advanceUntil(clock, () => t.done, 60_000);
+    expectEachSettledOnce(t);
+    const failed = t.failed.map((o) => o.id).filter((id) => id !== 'fenced');
+    expect(failed).toEqual([]);
+    expect(cluster.values('t', 0).slice(1)).toEqual(Array.from({ length: 12 }, (_, i) => `p0-${i}`));
+    expect(cluster.values('t', 1)).toEqual(Array.from({ length: 12 }, (_, i) => `p1-${i}`));
+  });
+});
+
+describe('5. max.block.ms bounds each send', () => {
+  test('sends queued behind one waiting for memory fail at max.block.ms after their own send, not k x max.block.ms', async () => {
+    const { clock, cluster, producer } = harness({
+      config: { 'buffer.memory': 2048, 'batch.size': 1024, 'max.block.ms': 500, 'linger.ms': 0, 'request.timeout.ms': 60_000, 'delivery.timeout.ms': 120_000 },
+      topics: { t: 2 },
+    });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', partition: 0, value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.delayNext(ApiKey.Produce, 20_000, { count: 100 });
+    t.send({ topic: 't', partition: 0, value: 'a'.repeat(900) }, 'a');
+    t.send({ topic: 't', partition: 1, value: 'b'.repeat(900) }, 'b');
+    await settle();
+    const start = clock.now();
+    for (const id of ['c', 'd', 'e']) t.send({ topic: 't', partition: 0, value: id.repeat(900) }, id);
+    await advance(clock, 2000);
+    for (const id of ['c', 'd', 'e']) {
+      expect(t.get(id).error?.code).toBe('TIMEOUT');
+      expect(t.get(id).at! - start).toBe(500);
+    }
+    await advanceUntil(clock, () => t.done, 60_000);
+    expectEachSettledOnce(t);
+  });
+});
+
+describe('6. flush() waits only for records sent before it', () => {
+  test('a steady stream of later sends, each waiting for metadata, does not hold it', async () => {
+    const topics = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`n${i}`, 1]));
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 5 }, topics: { t: 1, ...topics } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.delayNext(ApiKey.Metadata, 10, { count: 1000 });
+    // 'before', and each later send, go to a topic whose metadata is not known yet: each waits
+    // ~10 ms for it, so at any time some send is waiting
+    t.send({ topic: 'n0', value: 'before' });
+    const f = watch(producer.flush());
+    let settledAfter = -1;
+    for (let i = 1; i < 60; i++) {
+      if (f.settled && settledAfter < 0) settledAfter = i;
+      t.send({ topic: `n${i}`, value: `after-${i}` });
+      await advance(clock, 2);
+    }
+    // 'before' needs metadata, one linger (5 ms) and a round trip: flush is done long before the stream is
+    expect(settledAfter).toBeGreaterThanOrEqual(0);
+    expect(settledAfter).toBeLessThan(20);
+    expect(t.get('before').calls).toBe(1);
+    await advanceUntil(clock, () => t.done);
+    expectEachSettledOnce(t);
+  });
+
+  test('a later send to a topic that does not exist does not hold it', async () => {
+    const { clock, producer } = harness({ config: { 'linger.ms': 5, 'max.block.ms': 60_000 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'before' });
+    const f = watch(producer.flush());
+    t.send({ topic: 'missing', value: 'after' });
+    await advance(clock, 1000);
+    expect(f.settled).toBe(true);
+    expect(t.get('after').calls).toBe(0);
+    await advanceUntil(clock, () => t.done, 120_000);
+    expect(t.get('after').error?.code).toBe('TIMEOUT');
+  });
+});
+
+describe('7. KIP-219 throttling', () => {
+  test('a Produce response with throttle_time_ms mutes the connection until the time has passed, and feeds the metrics', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.throttleNext(ApiKey.Produce, 5000);
+    t.send({ topic: 't', value: 'a' });
+    await advanceUntil(clock, () => t.get('a').calls > 0);
+    const answeredAt = clock.now();
+    t.send({ topic: 't', value: 'b' });
+    await advanceUntil(clock, () => t.done, 20_000);
+    const produces = cluster.produceRequests();
+    const bAt = produces.at(-1)!.at;
+    expect(bAt - answeredAt).toBeGreaterThanOrEqual(5000);
+    expect(bAt - answeredAt).toBeLessThan(5100);
+    const m = producer.metrics();
+    expect(m['produce-throttle-time-max']).toBe(5000);
+    expect(m['produce-throttle-time-avg']).toBeGreaterThan(0);
+  });
+});
+
+describe('8. a deleted topic', () => {
+  test('loses its partitions: new sends wait for metadata and fail after max.block.ms, not delivery.timeout.ms', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'max.block.ms': 3000, 'metadata.max.age.ms': 1000 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'before' });
+    await advanceUntil(clock, () => t.done);
+    cluster.deleteTopic('t');
+    await advance(clock, 1500); // a periodic refresh sees UNKNOWN_TOPIC_OR_PARTITION
+    const metadataBefore = cluster.requestsOf(ApiKey.Metadata).length;
+    const start = clock.now();
+    t.send({ topic: 't', value: 'after' });
+    await advanceUntil(clock, () => t.done, 130_000);
+    expect(t.get('after').error?.code).toBe('TIMEOUT');
+    expect(t.get('after').at! - start).toBe(3000);
+    expect(t.get('after').error?.message).toMatch(/not present in metadata after 3000 ms/);
+    // refreshes back off exponentially instead of every retry.backoff.ms
+    expect(cluster.requestsOf(ApiKey.Metadata).length - metadataBefore).toBeLessThan(15);
+  });
+});
+
+describe('9. a second send waiting for an unknown topic', () => {
+  test('fails with PRODUCER_CLOSED at close({ timeoutMs }), and no timer outlives close', async () => {
+    const { clock, producer } = harness({ config: { 'max.block.ms': 60_000 }, topics: {} });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 'missing', value: 'one' });
+    t.send({ topic: 'missing', value: 'two' });
+    await advance(clock, 10);
+    const closed = watch(producer.close({ timeoutMs: 100 }));
+    await advance(clock, 100);
+    expect(closed.settled).toBe(true);
+    await settle();
+    expectEachSettledOnce(t);
+    expect(t.get('one').error?.code).toBe('PRODUCER_CLOSED');
+    expect(t.get('two').error?.code).toBe('PRODUCER_CLOSED');
+    expect(clock.nextTimerAt()).toBe(Infinity);
+  });
+});
+
+describe('10. record_errors', () => {
+  test('the records named in record_errors get their own message; the others the generic batch error', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 5 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.failProduce('t', 0, 'INVALID_RECORD', { recordErrors: [{ batchIndex: 1, batchIndexErrorMessage: 'Compacted topic cannot accept message without key' }] });
+    for (const v of ['r0', 'r1', 'r2']) t.send({ topic: 't', value: v });
+    await advanceUntil(clock, () => t.done);
+    expectEachSettledOnce(t);
+    expect(t.get('r1').error?.code).toBe('INVALID_RECORD');
+    expect(t.get('r1').error?.message).toMatch(/Compacted topic cannot accept message without key/);
+    for (const id of ['r0', 'r2']) {
+      expect(t.get(id).error?.code).toBe('INVALID_RECORD');
+      expect(t.get(id).error?.message).toMatch(/part of a batch which had one or more invalid records/);
+      expect(t.get(id).error?.message).not.toMatch(/Compacted/);
+    }
+    // the partition goes on
+    t.send({ topic: 't', value: 'next' });
+    await advanceUntil(clock, () => t.done);
+    expect(t.get('next').error).toBeNull();
+  });
+});
