@@ -29,6 +29,12 @@
  * answers before anything goes to the new leader, so a partition's batches are never in flight
  * to two brokers at once (with idempotence that costs nothing: the new leader could not append
  * a later batch before the earlier one anyway; without it, it keeps retries in order).
+ * Also beyond Java: while a retried batch of a partition is in flight, the partition's later
+ * batches wait for its answer. Java (and librdkafka until recently) lets the next fresh batch
+ * follow the retry at once; if the retry fails again and the fresh batch succeeds, only the
+ * broker's sequence check keeps order — a broker that does not enforce sequences (librdkafka's
+ * mock, some Kafka-compatible brokers) reorders, and Kafka answers OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * which costs a round trip. Retries are rare, so holding costs nothing in steady state.
  *
  * Outcomes: an attempt that got no answer (request.timeout.ms, disconnect) or an answer that
  * does not rule out an append (REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND...) has an
@@ -299,74 +305,102 @@ export class Sender {
 
   // --- one pass -------------------------------------------------------------------------------
 
+  /**
+   * One pass. Each stage runs guarded: an exception in one (a bug, or a state nobody foresaw)
+   * is logged and must not keep the others from running — other nodes are still drained,
+   * batches still expire, and the next pass is still scheduled.
+   */
   private runOnce(): void {
     if (this.forceClosed) return;
-    const { accumulator, metadata, pool, clock } = this.d;
+    const { accumulator, metadata, clock } = this.d;
     const now = clock.now();
     let nextDelay = Infinity;
-
-    nextDelay = Math.min(nextDelay, this.maybeUpdateMetadata(now));
-
-    if (this.tm) {
-      this.tm.resolveSequences(this.hasInFlight);
-      const epoch = this.tm.producerEpoch;
-      if (!this.tm.bumpEpochIfRequired(this.hasInFlight)) {
-        this.d.logger.info('producer epoch exhausted; requesting a new producer id');
-      } else if (this.tm.producerEpoch !== epoch) {
-        this.d.logger.info(`bumped the producer epoch to ${this.tm.producerEpoch} (KIP-360): sequences restart at 0`);
+    let failed = false;
+    const guard = <T>(what: string, fallback: T, fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        failed = true;
+        this.d.logger.error(`sender: ${what} failed: ${(e as Error)?.stack ?? String(e)}`);
+        return fallback;
       }
-      // A re-initialization waits for the answers to what is in flight under the old id.
-      if (this.tm.needsProducerId() && !(this.tm.hadProducerId() && this.inFlightRequests > 0)) {
-        nextDelay = Math.min(nextDelay, this.maybeInitProducerId(now));
-      }
-    }
+    };
+
+    nextDelay = Math.min(nextDelay, guard('metadata refresh', Infinity, () => this.maybeUpdateMetadata(now)));
+    if (this.tm) nextDelay = Math.min(nextDelay, guard('producer id / epoch', Infinity, () => this.maintainProducerState(now)));
 
     // Like Java's Sender loop, go straight back to ready/drain while connections have room:
     // a drain takes one batch per partition, so a busy partition needs several requests in
     // flight at once to keep the pipe full (up to max.in.flight.requests.per.connection).
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
-      this.updateMutes();
-      const result = accumulator.ready(metadata, now);
+      const result = guard('ready check', null, () => {
+        this.updateMutes();
+        return accumulator.ready(metadata, now);
+      });
+      if (result === null) break;
       if (result.unknownLeaderTopics.size > 0) {
         for (const t of result.unknownLeaderTopics) metadata.touch(t, now);
         metadata.requestUpdate();
       }
       nextDelay = Math.min(nextDelay, result.nextReadyCheckDelayMs);
-
       let sentAny = false;
-      const sendable: number[] = [];
       for (const nodeId of result.readyNodes) {
-        const throttledFor = this.throttledFor(nodeId, now);
-        if (throttledFor > 0) {
-          nextDelay = Math.min(nextDelay, throttledFor);
-        } else if (pool.ready(nodeId, now)) {
-          const conn = pool.connection(nodeId);
-          if (conn && conn.canSend()) sendable.push(nodeId);
-        } else {
-          // The leader is unreachable (connection refused or dropped): it may have moved; ask
-          // (Java's NetworkClient refreshes metadata on every disconnect).
-          if (pool.state(nodeId) === 'disconnected' && pool.lastError(nodeId) !== undefined) metadata.requestUpdate();
-          nextDelay = Math.min(nextDelay, Math.max(1, pool.connectionDelay(nodeId, now)));
-        }
-      }
-
-      if (sendable.length > 0) {
-        const drained = accumulator.drain(metadata, sendable, this.d.config.maxRequestSize, now);
-        for (const [nodeId, batches] of drained) {
-          if (batches.length === 0) continue;
+        const sent = guard(`sending to node ${nodeId}`, false, () => {
+          const wait = this.sendableIn(nodeId, now);
+          if (wait > 0) {
+            nextDelay = Math.min(nextDelay, wait);
+            return false;
+          }
+          const batches = accumulator.drain(metadata, [nodeId], this.d.config.maxRequestSize, now).get(nodeId) ?? [];
+          if (batches.length === 0) return false;
           this.sendProduceRequest(nodeId, batches, now);
-          sentAny = true;
-        }
+          return true;
+        });
+        sentAny ||= sent;
       }
       if (!sentAny) break;
     }
 
-    nextDelay = Math.min(nextDelay, this.failExpiredBatches(now) - now);
+    nextDelay = Math.min(nextDelay, guard('delivery timeouts', now + this.d.config.retryBackoffMs, () => this.failExpiredBatches(now)) - now);
 
     if (this.closing && !accumulator.hasIncomplete() && this.inFlightRequests === 0) this.notifyIdle();
     else if (this.closing && accumulator.hasUndrained()) nextDelay = Math.min(nextDelay, this.d.config.retryBackoffMs);
     if (this.idleWaiters.length > 0 && !accumulator.hasIncomplete() && this.inFlightRequests === 0) this.notifyIdle();
+    if (failed) nextDelay = Math.min(nextDelay, this.d.config.retryBackoffMs);
     this.armTimer(nextDelay);
+  }
+
+  /** Sequences to resolve, an epoch to bump, a producer id to (re)initialize. Returns the next delay. */
+  private maintainProducerState(now: number): number {
+    const tm = this.tm!;
+    tm.resolveSequences(this.hasInFlight);
+    const epoch = tm.producerEpoch;
+    if (!tm.bumpEpochIfRequired(this.hasInFlight)) {
+      this.d.logger.info('producer epoch exhausted; requesting a new producer id');
+    } else if (tm.producerEpoch !== epoch) {
+      this.d.logger.info(`bumped the producer epoch to ${tm.producerEpoch} (KIP-360): sequences restart at 0`);
+    }
+    // A re-initialization waits for the answers to what is in flight under the old id.
+    if (tm.needsProducerId() && !(tm.hadProducerId() && this.inFlightRequests > 0)) return this.maybeInitProducerId(now);
+    return Infinity;
+  }
+
+  /**
+   * 0 if a Produce request can go to `nodeId` now, else how long to wait: throttled (KIP-219),
+   * connecting or backing off after a failure, or its connection has no room.
+   */
+  private sendableIn(nodeId: number, now: number): number {
+    const { pool, metadata } = this.d;
+    const throttledFor = this.throttledFor(nodeId, now);
+    if (throttledFor > 0) return throttledFor;
+    if (pool.ready(nodeId, now)) {
+      const conn = pool.connection(nodeId);
+      return conn && conn.canSend() ? 0 : Infinity; // a response or a writable socket wakes us
+    }
+    // The leader is unreachable (connection refused or dropped): it may have moved; ask
+    // (Java's NetworkClient refreshes metadata on every disconnect).
+    if (pool.state(nodeId) === 'disconnected' && pool.lastError(nodeId) !== undefined) metadata.requestUpdate();
+    return Math.max(1, pool.connectionDelay(nodeId, now));
   }
 
   // --- metadata -------------------------------------------------------------------------------
@@ -567,7 +601,8 @@ export class Sender {
     }
     for (const [tp, set] of this.inFlightBatches) {
       if (set.size === 0) continue;
-      const mute = this.guaranteeMessageOrder || metadata.leaderFor(tp.topic, tp.partition) !== this.inFlightNode.get(tp);
+      const mute =
+        this.guaranteeMessageOrder || metadata.leaderFor(tp.topic, tp.partition) !== this.inFlightNode.get(tp) || this.retryInFlight(set);
       if (mute && !this.muted.has(tp)) {
         this.muted.add(tp);
         accumulator.mutePartition(tp);
@@ -576,6 +611,12 @@ export class Sender {
         accumulator.unmutePartition(tp);
       }
     }
+  }
+
+  /** Whether one of a partition's in-flight batches is a retry (see the class comment on ordering). */
+  private retryInFlight(set: Set<ProducerBatch>): boolean {
+    for (const b of set) if (b.attempts > 0 && !b.released) return true;
+    return false;
   }
 
   private sendProduceRequest(nodeId: number, batches: ProducerBatch[], now: number): void {

@@ -359,6 +359,11 @@ export interface FakeClusterOptions {
   unknownProducerIdOnLostState?: boolean;
   /** Metadata for an unknown topic creates it (auto.create.topics.enable). Default false. */
   autoCreateTopics?: boolean;
+  /**
+   * Kafka's idempotent-producer checks (dedup, gaps, epochs). false: append every batch as it
+   * comes, as librdkafka's mock does for non-transactional producers. Default true.
+   */
+  enforceSequences?: boolean;
 }
 
 export class FakeBroker {
@@ -392,6 +397,7 @@ export class FakeCluster {
   leaderHints: boolean;
   unknownProducerIdOnLostState: boolean;
   autoCreateTopics: boolean;
+  enforceSequences: boolean;
   readonly clusterId = 'fake-cluster';
 
   /** Every request received (decoded), in arrival order. */
@@ -410,6 +416,7 @@ export class FakeCluster {
     this.leaderHints = options.leaderHints ?? true;
     this.unknownProducerIdOnLostState = options.unknownProducerIdOnLostState ?? true;
     this.autoCreateTopics = options.autoCreateTopics ?? false;
+    this.enforceSequences = options.enforceSequences ?? true;
     const ids = typeof options.brokers === 'number' || options.brokers === undefined ? Array.from({ length: options.brokers ?? 1 }, (_, i) => i + 1) : options.brokers;
     for (const id of ids) this.brokers.set(id, new FakeBroker(id, `broker${id}.test`, 9092, options.apiVersions ?? MODERN_BROKER));
     this.transport = { connect: (host, port, o) => this.connect(host, port, o) };
@@ -926,7 +933,7 @@ export class FakeCluster {
     const seqInfo = { baseSequence: batch.baseSequence, producerEpoch: batch.producerEpoch };
     const lastSeq = batch.baseSequence + batch.recordCount - 1;
     let entry: ProducerEntry | undefined;
-    if (batch.producerId >= 0n) {
+    if (batch.producerId >= 0n && this.enforceSequences) {
       entry = state.producers.get(batch.producerId);
       if (entry) {
         if (batch.producerEpoch < entry.epoch) return outcome(47, -1n, seqInfo);

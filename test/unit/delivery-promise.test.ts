@@ -64,12 +64,13 @@ describe('1. NOT_LEADER_OR_FOLLOWER after the broker appended', () => {
     const t = new Tracker(producer, clock);
     t.send({ topic: 't', value: 'b0' });
     await advanceUntil(clock, () => t.done);
-    // b1 (sent at T) is appended and answered NOT_LEADER; at T+2000 its retry (a duplicate) and
-    // b2 (queued behind it since T+1000; appended) are answered NOT_LEADER too; b1 expires in
-    // its next backoff (T+3500) while b2 waits for its retry (T+4000, expiry T+4500).
+    // b1 (sent at T, answer held until T+1000) and b2 (sent at T+900, in flight beside it) are
+    // appended and answered NOT_LEADER; b1's retry at T+3000 (a duplicate) too. b1 expires in
+    // its next backoff (T+3500) while b2 waits behind it for its retry (b2 expires at T+4400).
+    cluster.delayNext(ApiKey.Produce, 1000);
     cluster.failProduce('t', 0, 'NOT_LEADER_OR_FOLLOWER', { append: true, count: 3 });
     t.send({ topic: 't', value: 'b1' });
-    await advance(clock, 1000);
+    await advance(clock, 900);
     t.send({ topic: 't', value: 'b2' });
     await advanceUntil(clock, () => t.done, 30_000);
     await advance(clock, 10_000);
@@ -304,5 +305,37 @@ describe('10. record_errors', () => {
     t.send({ topic: 't', value: 'next' });
     await advanceUntil(clock, () => t.done);
     expect(t.get('next').error).toBeNull();
+  });
+});
+
+describe('beyond Java: order that does not depend on the broker', () => {
+  // A batch fails retriably (nothing written); while its retry is in flight, the partition's
+  // next fresh batch must not follow it: if the retry fails again and the fresh batch succeeds,
+  // only a broker that enforces sequences would keep the order.
+  async function retryRace(enforceSequences: boolean) {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'retry.backoff.ms': 100, 'retry.backoff.max.ms': 100 }, cluster: { enforceSequences }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.failBatchesWhere((b) => b.values.includes('a'), 'NOT_ENOUGH_REPLICAS', { count: 2 });
+    cluster.delayNext(ApiKey.Produce, 5, { count: 10 });
+    t.send({ topic: 't', value: 'a' });
+    await advance(clock, 50); // a failed once, waits 100 ms for its retry
+    for (const v of ['b', 'c', 'd']) t.send({ topic: 't', value: v });
+    await advanceUntil(clock, () => t.done);
+    expectEachSettledOnce(t);
+    expect(t.failed).toEqual([]);
+    return { cluster, audit: auditLog(['warm', 'a', 'b', 'c', 'd'], cluster.values('t')) };
+  }
+
+  test('a broker that does not enforce sequences: still in send order', async () => {
+    const { audit } = await retryRace(false);
+    expect(audit).toEqual({ lost: [], duplicated: [], reordered: 0 });
+  });
+
+  test('Kafka (sequences enforced): in order, and no OUT_OF_ORDER_SEQUENCE_NUMBER round trip', async () => {
+    const { audit, cluster } = await retryRace(true);
+    expect(audit).toEqual({ lost: [], duplicated: [], reordered: 0 });
+    expect(cluster.produceOutcomes.filter((o) => o.errorCode === 45)).toHaveLength(0);
   });
 });
