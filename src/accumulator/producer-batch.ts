@@ -35,6 +35,7 @@ import {
   type RecordHeaderInput,
 } from '../protocol/record-batch.js';
 import type { TopicPartition } from './cluster-view.js';
+import { incrementSequence } from '../protocol/sequence.js';
 
 /**
  * Completes one record. Called once per record, in record order, when its batch completes:
@@ -372,10 +373,6 @@ export class ProducerBatch {
     return this.baseSequence !== -1;
   }
 
-  get lastSequence(): number {
-    return this.baseSequence + this.count - 1;
-  }
-
   // -------------------------------------------------------------------------------------------
   // Timing and retries
 
@@ -586,7 +583,7 @@ export class ProducerBatch {
     for (const b of batches) {
       if (this.hasSequence) {
         b.setProducerState(this.producerId, this.producerEpoch, sequence);
-        sequence += b.recordCount;
+        sequence = incrementSequence(sequence, b.recordCount); // may wrap past 2^31 - 1
       }
       b.seal();
     }

@@ -30,6 +30,7 @@ import {
   type RecordHeaderInput,
 } from '../protocol/record-batch.js';
 import { ExponentialBackoff } from '../backoff.js';
+import { sequenceAfter } from '../protocol/sequence.js';
 import { BufferPool } from './buffer-pool.js';
 import type { ClusterView, TopicPartition, TopicPartitionsView } from './cluster-view.js';
 import { COMPRESSION_RATE_ESTIMATION_FACTOR, CompressionRatioEstimator } from './compression-ratio.js';
@@ -811,7 +812,7 @@ export class RecordAccumulator {
     const n = dq.size;
     while (i < n) {
       const b = dq.at(i)!;
-      if (!b.hasSequence || b.baseSequence >= batch.baseSequence) break;
+      if (!b.hasSequence || !sequenceAfter(batch.baseSequence, b.baseSequence)) break; // across the wrap
       i++;
     }
     dq.insertAt(i, batch);

@@ -48,6 +48,9 @@
  *   incomplete batches are done.
  */
 import type { TopicPartition } from '../accumulator/cluster-view.js';
+import { incrementSequence, sequenceAfter } from '../protocol/sequence.js';
+
+export { incrementSequence } from '../protocol/sequence.js';
 
 /** How a batch left the pipeline (the accumulator's BatchExit, as the producer state sees it). */
 export type SequencedBatchExit =
@@ -69,7 +72,6 @@ export interface SequencedBatch {
 
 export const NO_PRODUCER_ID = -1n;
 const MAX_EPOCH = 32767;
-const MAX_SEQUENCE = 2147483647;
 /**
  * The broker remembers the last 5 batches of each producer per partition (Kafka's
  * ProducerStateEntry.NUM_BATCHES_TO_RETAIN): a retry is recognised as a duplicate only within
@@ -393,15 +395,4 @@ export class TransactionManager {
     s.inflight.splice(i, 1);
     return true;
   }
-}
-
-/** Sequences wrap from 2^31 - 1 to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
-export function incrementSequence(sequence: number, increment: number): number {
-  return sequence > MAX_SEQUENCE - increment ? increment - (MAX_SEQUENCE - sequence) - 1 : sequence + increment;
-}
-
-function sequenceAfter(a: number, b: number): boolean {
-  // Within a window far smaller than 2^31, "after" accounts for wrap-around.
-  const d = (a - b + 2 ** 31) % 2 ** 31;
-  return d > 0 && d < 2 ** 30;
 }

@@ -14,6 +14,7 @@ import { ManualClock } from '../../src/clock.js';
 import { KafkaWireError } from '../../src/errors.js';
 import { seededRandomInt } from '../../src/partitioner/builtin-partitioner.js';
 import { RECORD_BATCH_HEADER_SIZE, readRecordBatches } from '../../src/protocol/record-batch.js';
+import { incrementSequence } from '../../src/protocol/sequence.js';
 
 const dec = new TextDecoder();
 
@@ -574,6 +575,35 @@ describe('ProducerBatch split', () => {
     expect(big!.done(0n, -1, null)).toBe(false); // the split batch completes nothing itself
   });
 
+  test('split parts of a batch near 2^31 - 1 get wrapped sequences (Kafka: 2^31 - 1 is followed by 0), and re-queue in sequence order across the wrap', async () => {
+    const { acc, clock } = setup({ batchSize: 4096, lingerMs: 0 });
+    const cluster = new FakeCluster({ t: [1] });
+    const t0 = clock.now();
+    for (let i = 0; i < 20; i++) sync(acc.append('t', 0, t0, `k${i}`, value(150), null, i, cluster, t0));
+    const base = 2 ** 31 - 7;
+    acc.setHooks({ onFirstDrain: (b) => b.setProducerState(9n, 0, base) });
+    const [big] = acc.drain(cluster, [1], 1 << 20, t0).get(1)!;
+    acc.setHooks({});
+    const parts = big!.split(1024);
+    expect(parts.length).toBeGreaterThan(3);
+    let expected = base;
+    const seen: number[] = [];
+    for (const part of parts) {
+      const [decoded] = await readRecordBatches(part.records());
+      expect(decoded!.baseSequence).toBe(expected);
+      expect(part.baseSequence).toBe(expected);
+      seen.push(expected);
+      expected = incrementSequence(expected, part.recordCount);
+    }
+    expect(seen.some((s) => s < 100)).toBe(true); // some part starts after the wrap
+    expect(expected).toBe(incrementSequence(base, 20));
+    // Back for retries in any order, they queue in sequence order across the wrap.
+    acc.reenqueue(parts[1]!, t0);
+    acc.reenqueue(parts.at(-1)!, t0);
+    acc.reenqueue(parts[0]!, t0);
+    expect(acc.batches('t', 0).map((b) => b.baseSequence)).toEqual([seen[0], seen[1], seen.at(-1)]);
+  });
+
   test('splitAndReenqueue queues the pieces first, in sequence order, and the pool gets the big batch back', () => {
     const { acc, clock } = setup({ batchSize: 1024, lingerMs: 0 });
     const cluster = new FakeCluster({ t: [1] });
@@ -655,6 +685,54 @@ describe('compression', () => {
     await settle();
     expect(completions).toMatchObject([{ slot: 'r', error: expect.objectContaining({ code: 'COMPRESSION_FAILED' }) }]);
     expect(acc.batches('t', 0)).toEqual([]);
+    expect(acc.hasIncomplete()).toBe(false);
+    expect(acc.pool.availableMemory).toBe(64 * 1024);
+  });
+});
+
+describe('a batch leaves through one exit', () => {
+  test('an async compression failure of a split part: its records fail once, it leaves the producer state (onBatchExit), its siblings carry on', async () => {
+    let calls = 0;
+    const { acc, clock, completions } = setup({
+      batchSize: 4096,
+      compression: 4,
+      // the big batch compresses fine; the second split part fails asynchronously
+      compress: (_c, d) => (++calls === 3 ? Promise.reject(new Error('zstd crashed')) : Promise.resolve(d.slice(0, Math.ceil(d.length / 3)))),
+      lingerMs: 0,
+    });
+    const exits: { seq: number; kind: string; unknown?: boolean }[] = [];
+    const cluster = new FakeCluster({ t: [1] });
+    acc.estimator.setEstimation('t', 4, 0.3);
+    for (let i = 0; i < 40; i++) sync(acc.append('t', 0, clock.now(), `k${i}`, value(200), null, i, cluster, clock.now()));
+    acc.ready(cluster, clock.now());
+    await settle();
+    acc.setHooks({
+      onFirstDrain: (b) => b.setProducerState(9n, 0, 100),
+      onBatchExit: (b, exit) => exits.push({ seq: b.baseSequence, kind: exit.kind, ...(exit.kind === 'failed' ? { unknown: exit.outcomeUnknown } : {}) }),
+    });
+    const [big] = acc.drain(cluster, [1], 1 << 20, clock.now()).get(1)!;
+    expect(big!.recordCount).toBe(40);
+    const parts = acc.splitAndReenqueue(big!);
+    acc.release(big!, { kind: 'split', parts });
+    acc.ready(cluster, clock.now());
+    await settle();
+    expect(calls).toBeGreaterThanOrEqual(3);
+    const failedPart = parts[1]!;
+    expect(exits).toEqual([
+      { seq: 100, kind: 'split' },
+      { seq: failedPart.baseSequence, kind: 'failed', unknown: false },
+    ]);
+    // the other parts are still queued, in sequence order, and complete normally
+    expect(acc.batches('t', 0).map((b) => b.baseSequence)).not.toContain(failedPart.baseSequence);
+    for (const p of parts) if (p !== failedPart) {
+      p.done(0n, -1, null);
+      acc.release(p, ACKNOWLEDGED);
+    }
+    // every record completed once, in send order (the failed part's after the part before it)
+    expect(completions.map((c) => c.slot)).toEqual([...Array(40).keys()]);
+    const failed = completions.filter((c) => c.error !== null);
+    expect(failed).toHaveLength(failedPart.recordCount);
+    expect(failed.every((c) => (c.error as { code?: string }).code === 'COMPRESSION_FAILED')).toBe(true);
     expect(acc.hasIncomplete()).toBe(false);
     expect(acc.pool.availableMemory).toBe(64 * 1024);
   });

@@ -339,3 +339,21 @@ describe('beyond Java: order that does not depend on the broker', () => {
     expect(cluster.produceOutcomes.filter((o) => o.errorCode === 45)).toHaveLength(0);
   });
 });
+
+describe('also checked', () => {
+  test('a Metadata answer with a huge partition index is ignored for that topic, without allocating for it', async () => {
+    const { Metadata } = await import('../../src/sender/metadata.js');
+    const { ManualClock } = await import('../../src/clock.js');
+    const md = new Metadata(new ManualClock(), 300_000, 300_000, 100, 1000, () => 0.5);
+    const warnings: string[] = [];
+    md.onMalformed = (w) => warnings.push(w);
+    const brokers = [{ nodeId: 1, host: 'h', port: 9092, rack: null }];
+    const p = (partition: number) => ({ partition, leader: 1, leaderEpoch: 0, replicas: [1], isr: [1], errorCode: 0 });
+    md.update(brokers, [{ name: 'good', errorCode: 0, topicId: null, partitions: [p(0), p(1)] }], 'c', 1);
+    md.update(brokers, [{ name: 'evil', errorCode: 0, topicId: null, partitions: [p(0), p(2 ** 31 - 1)] }, { name: 'good', errorCode: 0, topicId: null, partitions: [p(0), p(1)] }], 'c', 2);
+    // (before: a dense array filled up to index 2^31 - 1 — the test timed out or ran out of memory)
+    expect(md.topic('evil')).toBeUndefined();
+    expect(md.topic('good')?.partitionCount).toBe(2);
+    expect(warnings.join()).toMatch(/evil.*partition index/);
+  });
+});
