@@ -37,9 +37,14 @@
  * which costs a round trip. Retries are rare, so holding costs nothing in steady state.
  *
  * Outcomes: an attempt that got no answer (request.timeout.ms, disconnect) or an answer that
- * does not rule out an append (REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND...) has an
- * unknown outcome: the batch is retried with the same sequence so the broker can deduplicate it,
- * and the TransactionManager never renumbers it (see there).
+ * does not prove the broker skipped the append (anything outside NOT_WRITTEN_ERRORS, e.g.
+ * NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND) has an unknown
+ * outcome: the batch is retried with the same sequence so the broker can deduplicate it, and
+ * the TransactionManager never renumbers it (see there).
+ *
+ * Exits: a batch leaves through RecordAccumulator.release exactly once (acknowledged, failed,
+ * split), which updates the producer state and returns its memory; the Sender only decides
+ * which exit and completes the records first.
  */
 import { ACKNOWLEDGED, FAILED_NOT_WRITTEN, FAILED_OUTCOME_UNKNOWN, type ProducerBatch, type RecordAccumulator } from '../accumulator/index.js';
 import type { TopicPartition } from '../accumulator/cluster-view.js';

@@ -18,10 +18,14 @@
  *   the later ones (OUT_OF_ORDER_SEQUENCE_NUMBER), they come back too, and they are re-sent
  *   one at a time in sequence order: a retried batch is drained only when it is the first
  *   incomplete batch of its partition, so the broker never sees a gap.
- * - Outcomes: an attempt answered by the broker with a rejection means "not written"; an attempt
- *   that timed out, lost its connection or was answered REQUEST_TIMED_OUT /
- *   NOT_ENOUGH_REPLICAS_AFTER_APPEND may have been written: the batch becomes uncertain (until
- *   a later attempt succeeds or is rejected as out of order).
+ * - Outcomes: only an answer that Kafka gives before appending (the Sender's NOT_WRITTEN_ERRORS:
+ *   validation, authorization, NOT_ENOUGH_REPLICAS, the producer-state checks) means "not
+ *   written"; an attempt that timed out, lost its connection or was answered anything else
+ *   (NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND, ...) may have
+ *   been written: the batch becomes uncertain (until a later attempt succeeds or is rejected as
+ *   out of order).
+ * - Every batch with a sequence leaves the incomplete list exactly once, through handleExit
+ *   (called from the accumulator's single exit, RecordAccumulator.release), whatever the path.
  * - A batch that fails for good leaves a gap in the sequences. If the broker rejected it, the
  *   partition's later batches are renumbered under a bumped epoch (Java's
  *   requestEpochBumpForPartition). If it was uncertain, nobody knows whether the gap is real:
