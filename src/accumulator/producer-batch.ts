@@ -158,8 +158,6 @@ export class ProducerBatch {
   producerId = -1n;
   producerEpoch = -1;
   baseSequence = -1;
-  /** True after `resetProducerState` (a KIP-360 epoch bump rewrote the sequence). */
-  sequenceHasBeenReset = false;
 
   /** Leader epoch this batch is being sent to (-1 unknown), and the attempt at which it last changed. */
   currentLeaderEpoch = -1;
@@ -361,12 +359,6 @@ export class ProducerBatch {
       writeProducerState(this.wire, producerId, producerEpoch, baseSequence, false);
       this.crcStale = true;
     }
-  }
-
-  /** Java's `resetProducerState`: a new epoch / sequence for a batch that already had one. */
-  resetProducerState(producerId: bigint, producerEpoch: number, baseSequence: number): void {
-    this.sequenceHasBeenReset = true;
-    this.setProducerState(producerId, producerEpoch, baseSequence);
   }
 
   get hasSequence(): boolean {

@@ -352,6 +352,10 @@ export class Sender {
       for (const nodeId of result.readyNodes) {
         const sent = guard(`sending to node ${nodeId}`, false, () => {
           const wait = this.sendableIn(nodeId, now);
+          // Adaptive partitioning (partitioner.availability.timeout.ms): a leader with data
+          // that cannot be drained for that long gets no new sticky batches (Java's Sender
+          // reports every ready node the same way).
+          accumulator.updateNodeLatencyStats(nodeId, now, wait === 0);
           if (wait > 0) {
             nextDelay = Math.min(nextDelay, wait);
             return false;
@@ -690,8 +694,10 @@ export class Sender {
             try {
               response = decodeResponse(ApiKey.Produce, version, bytes).body;
             } catch (e) {
-              // Undecodable: treat as a failed request; the broker state is unknown, so retry.
-              const err = e instanceof KafkaWireError ? e : new KafkaWireError('PROTOCOL', String(e), { retriable: true });
+              // Undecodable: the broker may have appended any of these batches; retry them
+              // (with their sequences) as after a lost answer, and reconnect.
+              const err = new KafkaWireError('NETWORK_EXCEPTION', `undecodable Produce v${version} response from node ${nodeId}: ${(e as Error)?.message ?? String(e)}`, { retriable: true, cause: e });
+              this.d.pool.disconnect(nodeId);
               for (const b of batches) this.handleBatchError(b, err, at, nodeId, true);
             }
             if (response !== null) this.handleProduceResponse(nodeId, version, batches, response, at);

@@ -295,7 +295,7 @@ interface Rule {
   /** Produce: only this partition. */
   topic?: string;
   partition?: number;
-  kind: 'error' | 'swallow' | 'disconnect' | 'delay' | 'throttle';
+  kind: 'error' | 'swallow' | 'disconnect' | 'delay' | 'throttle' | 'garble';
   error?: number;
   /** error (Produce): append the batch anyway, then answer the error. swallow/disconnect: process the request first. */
   process?: boolean;
@@ -577,6 +577,14 @@ export class FakeCluster {
     });
   }
 
+  /**
+   * The broker processes the next `count` requests of `apiKey` (appends, for Produce) and answers
+   * with a frame of the right size and correlation id whose body cannot be decoded.
+   */
+  garbleNext(apiKey: number, options: { count?: number; nodeId?: number } = {}): void {
+    this.rules.push({ apiKey, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'garble' });
+  }
+
   /** The next `count` responses of `apiKey` carry throttle_time_ms = `ms` (KIP-219; the answer itself is not delayed). */
   throttleNext(apiKey: number, ms: number, options: { count?: number; nodeId?: number } = {}): void {
     this.rules.push({ apiKey, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'throttle', throttleMs: ms });
@@ -720,6 +728,7 @@ export class FakeCluster {
 
     const special = this.takeRule(apiKey, broker.nodeId, ['swallow', 'disconnect']);
     const delay = this.takeRule(apiKey, broker.nodeId, ['delay']);
+    const garble = this.takeRule(apiKey, broker.nodeId, ['garble']);
     if (special && !special.process) return special.kind === 'swallow' ? { swallow: true } : { close: true };
 
     let bytes: Uint8Array | null;
@@ -745,6 +754,15 @@ export class FakeCluster {
     }
     if (special) return special.kind === 'swallow' ? { swallow: true } : { close: true };
     if (bytes === null) return {};
+    if (garble) {
+      // size prefix + correlation id, then bytes no decoder accepts (an array count of 2^31 - 1)
+      bytes = new Uint8Array(16);
+      const v = new DataView(bytes.buffer);
+      v.setInt32(0, 12);
+      v.setInt32(4, correlationId);
+      v.setInt32(8, 0x7fffffff);
+      v.setInt32(12, 0x7fffffff);
+    }
     return { bytes, ...(delay ? { delayMs: delay.delayMs! } : {}) };
   }
 

@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ApiKey } from '../../src/protocol/api-keys.js';
-import { Tracker, advance, advanceUntil, auditLog, harness, settle } from '../helpers/fake-broker.js';
+import { Tracker, advance, advanceUntil, auditLog, harness, seededRandom, settle } from '../helpers/fake-broker.js';
 
 function watch<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
   const w: { settled: boolean; value?: T; error?: unknown } = { settled: false };
@@ -356,4 +356,54 @@ describe('also checked', () => {
     expect(md.topic('good')?.partitionCount).toBe(2);
     expect(warnings.join()).toMatch(/evil.*partition index/);
   });
+});
+
+describe('found on the way', () => {
+  test('an undecodable Produce response after the broker appended: retried as an unknown outcome, deduplicated, one copy, delivered', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.garbleNext(ApiKey.Produce);
+    t.send({ topic: 't', value: 'a' });
+    t.send({ topic: 't', value: 'b' });
+    await advanceUntil(clock, () => t.done);
+    expectEachSettledOnce(t);
+    expect(t.failed).toEqual([]);
+    expect(cluster.values('t')).toEqual(['warm', 'a', 'b']);
+    expect(t.get('a').metadata!.offset).toBe(1n);
+  });
+
+  test('partitioner.availability.timeout.ms: a leader that has not drained for that long leaves the adaptive partitioner', async () => {
+    const { clock, cluster, producer } = harness({
+      config: { 'linger.ms': 0, 'partitioner.availability.timeout.ms': 1000, 'delivery.timeout.ms': 30_000, 'request.timeout.ms': 10_000 },
+      cluster: { brokers: 2 },
+      topics: { t: [2, { leaders: [1, 2] }] },
+    });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', partition: 0, value: 'warm-0' });
+    t.send({ topic: 't', partition: 1, value: 'warm-1' });
+    await advanceUntil(clock, () => t.done);
+    // partition 1's leader stays in metadata but cannot be reached: connects hang
+    cluster.broker(2).hangConnects = true;
+    cluster.dropConnections(2);
+    t.send({ topic: 't', partition: 1, value: 'stuck' });
+    const partitioner = (producer as unknown as { accumulator: { builtInPartitioner(t: string): { loadStatsRangeEnd(): number } } }).accumulator.builtInPartitioner('t');
+    await advance(clock, 500);
+    // both partitions in the load stats: queue sizes 0 and 1 -> weights 2 + 1
+    expect(partitioner.loadStatsRangeEnd()).toBe(3);
+    await advance(clock, 1000);
+    // node 2 has had data it could not drain for over a second: partition 1 is left out
+    for (let i = 0; i < 20; i++) {
+      t.send({ topic: 't', value: `k-${i}-${'x'.repeat(100)}` }, `k${i}`);
+      await advance(clock, 10);
+    }
+    const keyless = t.all().filter((o) => o.id.startsWith('k'));
+    await advanceUntil(clock, () => keyless.every((o) => o.calls > 0), 20_000);
+    expect(keyless.every((o) => o.error === null && o.metadata!.partition === 0)).toBe(true);
+    // only partition 0 is left in the load stats (one weight of 1); with partition 1 still in
+    // them the range would be 3, as above (before the fix: node latency was never reported)
+    expect(partitioner.loadStatsRangeEnd()).toBe(1);
+  });
+
 });
