@@ -49,7 +49,7 @@
 import { ACKNOWLEDGED, FAILED_NOT_WRITTEN, FAILED_OUTCOME_UNKNOWN, type ProducerBatch, type RecordAccumulator } from '../accumulator/index.js';
 import type { TopicPartition } from '../accumulator/cluster-view.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import { KafkaWireError } from '../errors.js';
+import { KafkaWireError, ProtocolError } from '../errors.js';
 import type { ProducerMetrics } from '../metrics.js';
 import type { BrokerConnection } from '../network/connection.js';
 import type { ConnectionPool } from '../network/connection-pool.js';
@@ -57,13 +57,16 @@ import { ApiKey, PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES, SUPPORTED_VERSIONS, pickV
 import { errorForCode, errorForName, kafkaErrorFromCode } from '../protocol/error-codes.js';
 import {
   apiVersionsRetryVersion,
-  decodeApiVersionsResponse,
   decodeResponse,
   encodeProduceRequestFrame,
   encodeRequest,
   isZeroUuid,
   type FastProduceRequest,
+  type MessageApiKey,
+  type MetadataResponse,
   type ProduceResponse,
+  type RequestBodies,
+  type ResponseBodies,
 } from '../protocol/messages/index.js';
 import type { Logger } from '../logger.js';
 import type { Metadata } from './metadata.js';
@@ -166,6 +169,8 @@ const BATCH_FAILED_BY_OTHER_RECORDS = 'Failed to append record because it was pa
 
 /** A retry of a batch the broker already has (older brokers answer this instead of success). */
 const DUPLICATE_SEQUENCE_NUMBER = 46;
+/** KIP-511: an ApiVersions version the broker does not know. */
+const UNSUPPORTED_VERSION = 35;
 
 /** Java's InvalidMetadataException family: the leader or topic we used is out of date. */
 function staleMetadata(errorName: string): boolean {
@@ -214,25 +219,8 @@ export class Sender {
   readonly handshake = async (connection: BrokerConnection): Promise<void> => {
     let version = SUPPORTED_VERSIONS[ApiKey.ApiVersions].max;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const frame = encodeRequest(
-        ApiKey.ApiVersions,
-        version,
-        { correlationId: 0, clientId: this.d.config.clientId },
-        { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION },
-        { sizePrefix: true },
-      );
-      const started = this.d.clock.now();
-      this.track(connection.nodeId, ApiKey.ApiVersions, version, frame.length);
-      let response: Uint8Array;
-      try {
-        response = await connection.request({ buffer: frame });
-      } catch (e) {
-        this.responded(connection.nodeId, ApiKey.ApiVersions, version, started, e as Error);
-        throw e;
-      }
-      this.responded(connection.nodeId, ApiKey.ApiVersions, version, started);
-      const { body } = decodeApiVersionsResponse(version, response);
-      if (body.errorCode === 35 && attempt === 0) {
+      const body = await this.controlRequest(connection, ApiKey.ApiVersions, version, { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION });
+      if (body.errorCode === UNSUPPORTED_VERSION && attempt === 0) {
         version = apiVersionsRetryVersion(body); // KIP-511: retry at the highest common version
         continue;
       }
@@ -436,51 +424,12 @@ export class Sender {
     }
     metadata.markRefreshAttempt(now);
     this.metadataInFlight = true;
-    const frame = encodeRequest(
-      ApiKey.Metadata,
-      version,
-      { correlationId: 0, clientId: this.d.config.clientId },
-      {
-        topics: topics.map((name) => ({ name })),
-        allowAutoTopicCreation: true,
-        includeClusterAuthorizedOperations: false,
-        includeTopicAuthorizedOperations: false,
-      },
-      { sizePrefix: true },
-    );
-    const started = now;
-    this.track(nodeId, ApiKey.Metadata, version, frame.length);
-    conn.request({ buffer: frame }).then(
-      (bytes) => {
+    const request = { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+    this.controlRequest(conn, ApiKey.Metadata, version, request).then(
+      (body) => {
         this.metadataInFlight = false;
-        this.responded(nodeId, ApiKey.Metadata, version, started);
         try {
-          const { body } = decodeResponse(ApiKey.Metadata, version, bytes);
-          const brokers = body.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
-          pool.updateNodes(brokers);
-          metadata.update(
-            brokers,
-            body.topics
-              .filter((t) => t.name !== null)
-              .map((t) => ({
-                name: t.name!,
-                errorCode: t.errorCode,
-                topicId: isZeroUuid(t.topicId) ? null : t.topicId,
-                partitions: t.partitions.map((p) => ({
-                  partition: p.partitionIndex,
-                  leader: p.errorCode === 0 || p.leaderId >= 0 ? p.leaderId : -1,
-                  leaderEpoch: p.leaderEpoch,
-                  replicas: p.replicaNodes,
-                  isr: p.isrNodes,
-                  errorCode: p.errorCode,
-                })),
-              })),
-            body.clusterId,
-            this.d.clock.now(),
-          );
-          for (const t of body.topics) {
-            if (t.errorCode !== 0 && t.name !== null) this.d.logger.debug(`metadata for ${t.name}: ${errorForCode(t.errorCode).name}`);
-          }
+          this.applyMetadata(nodeId, body);
         } catch (e) {
           this.d.logger.warn(`bad metadata response from node ${nodeId}: ${(e as Error).message}`);
           metadata.refreshFailed(this.d.clock.now());
@@ -489,13 +438,69 @@ export class Sender {
       },
       (e: Error) => {
         this.metadataInFlight = false;
-        this.responded(nodeId, ApiKey.Metadata, version, started, e);
         this.d.logger.debug(`metadata request to node ${nodeId} failed: ${e.message}`);
         metadata.refreshFailed(this.d.clock.now());
         this.wakeup();
       },
     );
     return Infinity;
+  }
+
+  private applyMetadata(nodeId: number, body: MetadataResponse): void {
+    const { metadata, pool } = this.d;
+    const brokers = body.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+    pool.updateNodes(brokers);
+    metadata.update(
+      brokers,
+      body.topics
+        .filter((t) => t.name !== null)
+        .map((t) => ({
+          name: t.name!,
+          errorCode: t.errorCode,
+          topicId: isZeroUuid(t.topicId) ? null : t.topicId,
+          partitions: t.partitions.map((p) => ({
+            partition: p.partitionIndex,
+            leader: p.errorCode === 0 || p.leaderId >= 0 ? p.leaderId : -1,
+            leaderEpoch: p.leaderEpoch,
+            replicas: p.replicaNodes,
+            isr: p.isrNodes,
+            errorCode: p.errorCode,
+          })),
+        })),
+      body.clusterId,
+      this.d.clock.now(),
+    );
+    for (const t of body.topics) {
+      if (t.errorCode !== 0 && t.name !== null) this.d.logger.debug(`metadata for ${t.name} from node ${nodeId}: ${errorForCode(t.errorCode).name}`);
+    }
+  }
+
+  /**
+   * The one way to make a control request (ApiVersions, Metadata, InitProducerId; the
+   * transactional and SASL requests will go the same way): encode at `version`, count it for
+   * metrics and diagnostics, send it on `conn` (which applies request.timeout.ms), decode the
+   * answer. Resolves with the body; rejects with the network error, or with a ProtocolError for
+   * an answer that does not decode. Error codes inside the body are the caller's to judge.
+   * Produce has its own hand-tuned path (sendProduceRequest).
+   */
+  private async controlRequest<K extends Exclude<MessageApiKey, 0>>(
+    conn: BrokerConnection,
+    apiKey: K,
+    version: number,
+    body: RequestBodies[K],
+  ): Promise<ResponseBodies[K]> {
+    const frame = encodeRequest(apiKey, version, { correlationId: 0, clientId: this.d.config.clientId }, body, { sizePrefix: true });
+    const started = this.d.clock.now();
+    this.track(conn.nodeId, apiKey, version, frame.length);
+    let bytes: Uint8Array;
+    try {
+      bytes = await conn.request({ buffer: frame });
+    } catch (e) {
+      this.responded(conn.nodeId, apiKey, version, started, e as Error);
+      throw e;
+    }
+    this.responded(conn.nodeId, apiKey, version, started);
+    return decodeResponse(apiKey, version, bytes).body;
   }
 
   // --- producer id ----------------------------------------------------------------------------
@@ -528,43 +533,28 @@ export class Sender {
       return Infinity;
     }
     this.initProducerIdInFlight = true;
-    const frame = encodeRequest(
-      ApiKey.InitProducerId,
-      version,
-      { correlationId: 0, clientId: this.d.config.clientId },
-      { transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1n, producerEpoch: -1 },
-      { sizePrefix: true },
-    );
-    const started = now;
-    this.track(nodeId, ApiKey.InitProducerId, version, frame.length);
     const retryLater = (why: string): void => {
       this.d.logger.debug(`InitProducerId: ${why}; retrying`);
       this.initProducerIdBackoffUntil = this.d.clock.now() + this.d.config.retryBackoffMs;
     };
-    conn.request({ buffer: frame }).then(
-      (bytes) => {
+    const request = { transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1n, producerEpoch: -1 };
+    this.controlRequest(conn, ApiKey.InitProducerId, version, request).then(
+      (body) => {
         this.initProducerIdInFlight = false;
-        this.responded(nodeId, ApiKey.InitProducerId, version, started);
-        try {
-          const { body } = decodeResponse(ApiKey.InitProducerId, version, bytes);
-          if (body.errorCode === 0) {
-            this.tm!.setProducerIdAndEpoch(body.producerId, body.producerEpoch);
-            this.tm!.rewriteAfterNewProducerId();
-            this.d.logger.info(`producer id ${body.producerId}, epoch ${body.producerEpoch}`);
-          } else {
-            const info = errorForCode(body.errorCode);
-            if (info.retriable) retryLater(info.name);
-            else this.failAll(kafkaErrorFromCode(body.errorCode, 'InitProducerId'));
-          }
-        } catch (e) {
-          retryLater(`bad InitProducerId response from node ${nodeId}: ${(e as Error).message}`);
+        if (body.errorCode === 0) {
+          this.tm!.setProducerIdAndEpoch(body.producerId, body.producerEpoch);
+          this.tm!.rewriteAfterNewProducerId();
+          this.d.logger.info(`producer id ${body.producerId}, epoch ${body.producerEpoch}`);
+        } else {
+          const info = errorForCode(body.errorCode);
+          if (info.retriable) retryLater(info.name);
+          else this.failAll(kafkaErrorFromCode(body.errorCode, 'InitProducerId'));
         }
         this.wakeup();
       },
       (e: Error) => {
         this.initProducerIdInFlight = false;
-        this.responded(nodeId, ApiKey.InitProducerId, version, started, e);
-        retryLater(e.message);
+        retryLater(e instanceof ProtocolError ? `bad InitProducerId response from node ${nodeId}: ${e.message}` : e.message);
         this.wakeup();
       },
     );
