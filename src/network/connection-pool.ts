@@ -103,6 +103,8 @@ export class ConnectionPool {
   readonly #nodes = new Map<number, NodeState>();
   /** The nodes leastLoadedNode() picks from: the bootstrap addresses, then the latest metadata. */
   #candidates: number[] = [];
+  /** The bootstrap pseudo-nodes, for re-bootstrapping (KIP-899). */
+  #bootstrapIds: number[] = [];
   #nextBootstrapId = -1;
   #closed = false;
   /** Timers of pending awaitReady waits, cleared by close(). */
@@ -154,7 +156,23 @@ export class ConnectionPool {
       ids.push(nodeId);
     }
     this.#candidates = this.#candidates.concat(ids);
+    this.#bootstrapIds = this.#bootstrapIds.concat(ids);
     return ids;
+  }
+
+  /**
+   * KIP-899 / KIP-1102 (metadata.recovery.strategy=rebootstrap): pick from the bootstrap
+   * addresses again instead of the brokers the last metadata named — every one of those is
+   * unreachable, metadata has been stale too long, or a broker answered REBOOTSTRAP_REQUIRED.
+   * The next Metadata answer replaces them as usual.
+   */
+  rebootstrap(): void {
+    this.#candidates = [...this.#bootstrapIds];
+  }
+
+  /** Whether leastLoadedNode() picks from the bootstrap addresses (before metadata, or after rebootstrap()). */
+  get usingBootstrapServers(): boolean {
+    return this.#candidates.length > 0 && this.#candidates.every((id) => id < 0);
   }
 
   /**

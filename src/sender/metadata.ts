@@ -84,6 +84,8 @@ export class Metadata implements ClusterView {
    */
   private equivalentResponses = 0;
   private lastFingerprint = '';
+  /** When the producer started or last re-bootstrapped (for msSinceLastAnswer). */
+  private answerClockStartMs: number;
   private readonly refreshBackoff: ExponentialBackoff;
   private clusterId: string | null = null;
   /** Set by close(): awaitTopic refuses with it. */
@@ -99,6 +101,7 @@ export class Metadata implements ClusterView {
     refreshBackoffMaxMs: number = refreshBackoffMs,
     random: () => number = Math.random,
   ) {
+    this.answerClockStartMs = clock.now();
     // Java: ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2) (KIP-580).
     this.refreshBackoff = new ExponentialBackoff(refreshBackoffMs, 2, Math.max(refreshBackoffMs, refreshBackoffMaxMs), 0.2, random);
   }
@@ -189,6 +192,24 @@ export class Metadata implements ClusterView {
   markRefreshAttempt(now: number): void {
     this.lastRefreshMs = now;
     this.needsUpdate = false;
+  }
+
+  /**
+   * Milliseconds since the last metadata answer (or since the producer started / last
+   * re-bootstrapped), counted only while a refresh is wanted: the re-bootstrap trigger (KIP-1102).
+   */
+  msSinceLastAnswer(now: number): number {
+    if (!this.needsUpdate) return 0;
+    return now - Math.max(this.lastSuccessfulRefreshMs, this.answerClockStartMs);
+  }
+
+  /** The Sender went back to bootstrap.servers: ask at once, and restart the trigger's clock. */
+  rebootstrapped(now: number): void {
+    this.answerClockStartMs = now;
+    this.failedAttempts = 0;
+    this.lastRefreshMs = 0;
+    this.needsUpdate = false;
+    this.requestUpdate();
   }
 
   /** A refresh failed (network, error): try again after the (growing) backoff. */

@@ -89,6 +89,14 @@ export interface SenderConfig {
    * Optional: without it, the connections' own limit (BrokerConnection.maxInFlight) is used.
    */
   readonly maxInFlightRequestsPerConnection: number;
+  /**
+   * metadata.recovery.strategy=rebootstrap (Java 4.x's default; KIP-899): when every broker the
+   * metadata named is unreachable, or no metadata arrived for rebootstrapTriggerMs while one was
+   * wanted (metadata.recovery.rebootstrap.trigger.ms, KIP-1102), or a broker answers
+   * REBOOTSTRAP_REQUIRED, go back to bootstrap.servers. false: strategy none.
+   */
+  readonly rebootstrap?: boolean;
+  readonly rebootstrapTriggerMs?: number;
 }
 
 export interface SenderDeps {
@@ -171,6 +179,8 @@ const BATCH_FAILED_BY_OTHER_RECORDS = 'Failed to append record because it was pa
 const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** KIP-511: an ApiVersions version the broker does not know. */
 const UNSUPPORTED_VERSION = 35;
+/** KIP-1102: Metadata v13's top-level error asking the client to re-bootstrap. */
+const REBOOTSTRAP_REQUIRED = 129;
 
 /** Java's InvalidMetadataException family: the leader or topic we used is out of date. */
 function staleMetadata(errorName: string): boolean {
@@ -403,10 +413,12 @@ export class Sender {
   // --- metadata -------------------------------------------------------------------------------
 
   private maybeUpdateMetadata(now: number): number {
-    const { metadata, pool } = this.d;
+    const { metadata } = this.d;
     if (this.metadataInFlight) return Infinity;
     const wait = metadata.timeToNextUpdate(now);
     if (wait > 0) return wait;
+    const trigger = this.d.config.rebootstrapTriggerMs ?? 300_000;
+    if (metadata.msSinceLastAnswer(now) > trigger) this.maybeRebootstrap(`no metadata answer for ${trigger} ms (metadata.recovery.rebootstrap.trigger.ms)`);
     const topics = metadata.topicsOfInterest();
     const target = this.leastLoadedSendable(now);
     if (typeof target === 'number') return target;
@@ -446,8 +458,32 @@ export class Sender {
     return Infinity;
   }
 
+  /**
+   * Goes back to bootstrap.servers (see SenderConfig.rebootstrap), unless the strategy is none or
+   * the pool already picks from them. Returns whether it did.
+   */
+  private maybeRebootstrap(why: string): boolean {
+    const { pool, metadata } = this.d;
+    if (this.d.config.rebootstrap === false || pool.usingBootstrapServers) return false;
+    this.d.logger.info(`rebootstrapping with bootstrap.servers: ${why}`);
+    pool.rebootstrap();
+    metadata.rebootstrapped(this.d.clock.now());
+    return true;
+  }
+
   private applyMetadata(nodeId: number, body: MetadataResponse): void {
     const { metadata, pool } = this.d;
+    if (body.errorCode === REBOOTSTRAP_REQUIRED) {
+      // KIP-1102: the broker says our view of the cluster is unusable; its answer carries none.
+      if (!this.maybeRebootstrap(`node ${nodeId} answered REBOOTSTRAP_REQUIRED`)) metadata.refreshFailed(this.d.clock.now());
+      metadata.requestUpdate();
+      return;
+    }
+    if (body.errorCode !== 0) {
+      this.d.logger.warn(`metadata from node ${nodeId}: ${errorForCode(body.errorCode).name}; asking again`);
+      metadata.refreshFailed(this.d.clock.now());
+      return;
+    }
     const brokers = body.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
     pool.updateNodes(brokers);
     metadata.update(
@@ -511,7 +547,8 @@ export class Sender {
    */
   private leastLoadedSendable(now: number): { nodeId: number; conn: BrokerConnection } | number {
     const { pool } = this.d;
-    const nodeId = pool.leastLoadedNode(now);
+    let nodeId = pool.leastLoadedNode(now);
+    if (nodeId === undefined && this.maybeRebootstrap('every broker the metadata named is unreachable')) nodeId = pool.leastLoadedNode(now);
     if (nodeId === undefined) return this.d.config.retryBackoffMs;
     const throttledFor = this.throttledFor(nodeId, now);
     if (throttledFor > 0) return throttledFor;

@@ -295,7 +295,7 @@ interface Rule {
   /** Produce: only this partition. */
   topic?: string;
   partition?: number;
-  kind: 'error' | 'swallow' | 'disconnect' | 'delay' | 'throttle' | 'garble';
+  kind: 'error' | 'swallow' | 'disconnect' | 'delay' | 'throttle' | 'garble' | 'rebootstrap';
   error?: number;
   /** error (Produce): append the batch anyway, then answer the error. swallow/disconnect: process the request first. */
   process?: boolean;
@@ -585,6 +585,11 @@ export class FakeCluster {
     this.rules.push({ apiKey, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'garble' });
   }
 
+  /** The next `count` Metadata answers (v13+) are REBOOTSTRAP_REQUIRED (KIP-1102): a top-level error, no brokers, no topics. */
+  rebootstrapRequiredNext(options: { count?: number; nodeId?: number } = {}): void {
+    this.rules.push({ apiKey: ApiKey.Metadata, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'rebootstrap' });
+  }
+
   /** The next `count` responses of `apiKey` carry throttle_time_ms = `ms` (KIP-219; the answer itself is not delayed). */
   throttleNext(apiKey: number, ms: number, options: { count?: number; nodeId?: number } = {}): void {
     this.rules.push({ apiKey, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'throttle', throttleMs: ms });
@@ -782,6 +787,9 @@ export class FakeCluster {
   }
 
   private metadataResponse(broker: FakeBroker, version: number, correlationId: number, body: MetadataRequest): Uint8Array {
+    if (version >= 13 && this.takeRule(ApiKey.Metadata, broker.nodeId, ['rebootstrap'])) {
+      return encodeResponse(ApiKey.Metadata, version, correlationId, { throttleTimeMs: 0, brokers: [], clusterId: this.clusterId, controllerId: -1, topics: [], errorCode: 129 }, { sizePrefix: true });
+    }
     const rule = this.takeRule(ApiKey.Metadata, broker.nodeId, ['error']);
     const all = body.topics === null || (version === 0 && body.topics.length === 0);
     const names = all ? [...this.topics.keys()] : body.topics!.map((t) => t.name ?? '');

@@ -407,3 +407,54 @@ describe('found on the way', () => {
   });
 
 });
+
+describe('re-bootstrap (KIP-899, KIP-1102; metadata.recovery.strategy=rebootstrap, Java 4.x default)', () => {
+  /**
+   * The producer bootstraps through broker 3 (say, a load-balanced name), whose metadata names
+   * brokers 1 and 2. Then 1 and 2 go away for good and the cluster lives on behind the bootstrap
+   * address (broker 3 leads now).
+   */
+  async function replacedCluster(extra: Record<string, unknown> = {}) {
+    const h = harness({
+      config: { 'bootstrap.servers': 'broker3.test:9092', 'linger.ms': 0, 'delivery.timeout.ms': 60_000, 'request.timeout.ms': 5000, ...extra },
+      cluster: { brokers: 3 },
+      topics: { t: [2, { leaders: [1, 2] }] },
+    });
+    h.cluster.hideFromMetadata(3);
+    const t = new Tracker(h.producer, h.clock);
+    t.send({ topic: 't', partition: 0, value: 'before-0' });
+    t.send({ topic: 't', partition: 1, value: 'before-1' });
+    await advanceUntil(h.clock, () => t.done);
+    h.cluster.stopBroker(1);
+    h.cluster.stopBroker(2);
+    h.cluster.moveLeader('t', 0, 3);
+    h.cluster.moveLeader('t', 1, 3);
+    h.cluster.hideFromMetadata(3, false);
+    return { ...h, t };
+  }
+
+  test('every broker the metadata named is unreachable: back to bootstrap.servers, records delivered', async () => {
+    const { clock, cluster, t, logs } = await replacedCluster();
+    t.send({ topic: 't', partition: 0, value: 'after-0' });
+    t.send({ topic: 't', partition: 1, value: 'after-1' });
+    await advanceUntil(clock, () => t.done, 60_000);
+    expectEachSettledOnce(t);
+    expect(t.failed).toEqual([]);
+    expect(cluster.values('t', 0)).toEqual(['before-0', 'after-0']);
+    expect(cluster.values('t', 1)).toEqual(['before-1', 'after-1']);
+    expect(logs.some((l) => /rebootstrapping with bootstrap.servers/.test(l))).toBe(true);
+  });
+
+  test('a broker answering REBOOTSTRAP_REQUIRED (Metadata v13): the producer re-bootstraps and a send to a new topic succeeds', async () => {
+    const { clock, cluster, producer, logs } = harness({ config: { 'linger.ms': 0, 'max.block.ms': 10_000 }, cluster: { brokers: 2 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.createTopic('fresh', 1);
+    cluster.rebootstrapRequiredNext();
+    t.send({ topic: 'fresh', value: 'new-topic' });
+    await advanceUntil(clock, () => t.done, 20_000);
+    expect(t.get('new-topic').error).toBeNull();
+    expect(logs.some((l) => /REBOOTSTRAP_REQUIRED/.test(l))).toBe(true);
+  });
+});
