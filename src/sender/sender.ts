@@ -771,7 +771,10 @@ export class Sender {
       const tp = batch.topicPartition;
       const p = byTp.get(`${tp.topic}\u0000${tp.partition}`);
       if (!p) {
-        this.handleBatchError(batch, new KafkaWireError('UNKNOWN_SERVER_ERROR', `node ${nodeId} answered without ${tp.topic}-${tp.partition}`, { retriable: true }), now, nodeId, true);
+        // A broker bug: the answer leaves this partition out. Whatever happened to the batch,
+        // its retry (same sequence) settles it; not UNKNOWN_SERVER_ERROR, which Kafka reports
+        // as not retriable.
+        this.handleBatchError(batch, new KafkaWireError('NETWORK_EXCEPTION', `node ${nodeId} answered a Produce request without ${tp.topic}-${tp.partition}`, { retriable: true }), now, nodeId, true);
         continue;
       }
       // DUPLICATE_SEQUENCE_NUMBER: the broker already has this batch (a retry of an appended one).

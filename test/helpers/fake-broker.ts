@@ -146,6 +146,22 @@ export async function waitOffLoop(cond: () => boolean, maxRealMs = 5000): Promis
   }
 }
 
+/** Records how a promise settles, so a test can check it without awaiting it. */
+export function watch<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
+  const w: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  p.then(
+    (v) => {
+      w.settled = true;
+      w.value = v;
+    },
+    (e: unknown) => {
+      w.settled = true;
+      w.error = e;
+    },
+  );
+  return w;
+}
+
 /** Deterministic [0, 1) source (mulberry32). */
 export function seededRandom(seed = 42): () => number {
   let a = seed >>> 0;

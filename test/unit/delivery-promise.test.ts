@@ -8,22 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ApiKey } from '../../src/protocol/api-keys.js';
-import { Tracker, advance, advanceUntil, auditLog, harness, seededRandom, settle } from '../helpers/fake-broker.js';
-
-function watch<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
-  const w: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  p.then(
-    (v) => {
-      w.settled = true;
-      w.value = v;
-    },
-    (e: unknown) => {
-      w.settled = true;
-      w.error = e;
-    },
-  );
-  return w;
-}
+import { Tracker, advance, advanceUntil, auditLog, harness, seededRandom, settle, watch } from '../helpers/fake-broker.js';
 
 /** Every tracked record settled exactly once. */
 function expectEachSettledOnce(t: Tracker): void {

@@ -8,20 +8,11 @@ import { ConfigError, KafkaWireError } from '../../src/errors.js';
 import { keyedPartition } from '../../src/partitioner/index.js';
 import { Producer, type ProducerInterceptor, type RecordMetadata } from '../../src/producer.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
-import { FakeCluster, TestClock, Tracker, advance, advanceUntil, harness, settle } from '../helpers/fake-broker.js';
+import { FakeCluster, TestClock, Tracker, advance, advanceUntil, harness, settle, watch } from '../helpers/fake-broker.js';
 
 const T0 = 1_700_000_000_000;
 
 /** Tracks a promise's state without awaiting it. */
-function watch<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
-  const w: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  p.then(
-    (v) => Object.assign(w, { settled: true, value: v }),
-    (e: unknown) => Object.assign(w, { settled: true, error: e }),
-  );
-  return w;
-}
-
 describe('delivery', () => {
   test('records are delivered in order with consecutive offsets; metadata matches the log', async () => {
     const { clock, cluster, producer } = harness({ topics: { orders: 1 } });
