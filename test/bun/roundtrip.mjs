@@ -1,5 +1,5 @@
 // Run by test/live/bun.test.ts under Bun: the public API (built dist/) against a live broker.
-// Prints one JSON line per record: { i, partition, offset } for the test to check against kcat.
+// Prints one JSON line per record: { i, partition, offset } for the test to check against what an independent consumer reads back.
 import { Producer } from '../../dist/index.js';
 
 const [bootstrap, topic, codec] = process.argv.slice(2);

@@ -6,7 +6,16 @@
 //    not pull it from under each other). If KAFKA_BOOTSTRAP is set, that external cluster is
 //    used and nothing starts; tests that stop/restart brokers skip (kafkaExternal = true).
 //  - librdkafka's mock cluster: shared, for tests that only need a broker that answers; fault
-//    tests start a private one (test/helpers/mock-cluster.ts, MockCluster.start).
+//    tests start a private one (test/helpers/mock-cluster.ts, MockCluster.start). Its system
+//    package, librdkafka-dev, is installed here with apt-get if missing and we run as root;
+//    otherwise the mock suites skip, and the reason (naming the package and the command) is
+//    printed with every skipped test (test/helpers/skip-reporter.ts).
+//  - Bun, for test/live/bun.test.ts: fetched once from the npm registry into ~/.cache/kafka-wire.
+//  - The Java clients the read-back helpers use when kcat is not installed (Kafka 4.4's, and
+//    kafka-clients 2.3.1 for the mock): resolved and compiled once, before the workers start.
+//
+// Everything fetched is cached (~/.m2, ~/.cache/kafka-wire, .kafka-wire/cache) and each step
+// says what it does on stderr.
 //
 // Brokers start only when the run includes a file under test/live/ (so `vitest run test/unit`
 // stays instant). KAFKA_WIRE_LIVE=0 never starts them, KAFKA_WIRE_LIVE=1 always does.
@@ -15,8 +24,10 @@
 // vars KAFKA_BOOTSTRAP, KAFKA_WIRE_MOCK_BOOTSTRAP, KAFKA_WIRE_MOCK_CONTROL_PORT; the helpers in
 // test/helpers/kafka.ts wrap both.
 
+import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { kafkaRelease, kafkaUp, mockRelease, mockUp } from '../../tools/broker/index.mjs';
+import { ensureBun, kafkaPrepare, kafkaRelease, kafkaUp, mockRelease, mockUp } from '../../tools/broker/index.mjs';
+import { recordUnavailable } from './skip-reporter.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,23 +39,39 @@ declare module 'vitest' {
     mockBootstrap: string | null;
     /** Control port (127.0.0.1) of the shared mock cluster, or null. */
     mockControlPort: number | null;
+    /** Why the mock cluster is not available (null when it is): the skip reason. */
+    mockUnavailable: string | null;
+    /** The Bun binary for test/live/bun.test.ts, or null. */
+    bunBin: string | null;
+    /** Why Bun is not available (null when it is): the skip reason. */
+    bunUnavailable: string | null;
   }
 }
 
 const log = (msg: string) => process.stderr.write(`[global-setup] ${msg}\n`);
 
+/** Whether any test file of this run matches `re` (true when the file list is unknown). */
+function runIncludes(project: TestProject, re: RegExp): boolean {
+  try {
+    // The paths of this run's test files are recorded before global setup runs (vitest 3
+    // state API, marked experimental: if it changes shape or says nothing, assume all).
+    const files = project.vitest.state.getPaths();
+    return files.length === 0 || files.some((f) => re.test(f));
+  } catch {
+    return true;
+  }
+}
+
 /** Whether any test file of this run lives under test/live/. */
 function runIncludesLiveTests(project: TestProject): boolean {
   const forced = process.env.KAFKA_WIRE_LIVE;
   if (forced === '0' || forced === '1') return forced === '1';
-  try {
-    // The paths of this run's test files are recorded before global setup runs (vitest 3
-    // state API, marked experimental: if it changes shape or says nothing, start the brokers).
-    const files = project.vitest.state.getPaths();
-    return files.length === 0 || files.some((f) => /[\\/]test[\\/]live[\\/]/.test(f));
-  } catch {
-    return true;
-  }
+  return runIncludes(project, /[\\/]test[\\/]live[\\/]/);
+}
+
+function haveKcat(): boolean {
+  if (process.env.KAFKA_WIRE_READER === 'kcat') return true;
+  return spawnSync('sh', ['-c', 'command -v kcat'], { stdio: 'ignore' }).status === 0;
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -53,9 +80,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaBootstrap', external);
   project.provide('mockBootstrap', null);
   project.provide('mockControlPort', null);
+  project.provide('mockUnavailable', null);
+  project.provide('bunBin', null);
+  project.provide('bunUnavailable', null);
   if (external) process.env.KAFKA_WIRE_KAFKA_EXTERNAL = '1';
 
-  if (!runIncludesLiveTests(project)) return async () => {};
+  if (!runIncludesLiveTests(project)) {
+    const why = process.env.KAFKA_WIRE_LIVE === '0' ? 'KAFKA_WIRE_LIVE=0: no brokers started' : null;
+    if (why) recordUnavailable('live brokers', why);
+    project.provide('mockUnavailable', why);
+    return async () => {};
+  }
 
   const teardown: (() => Promise<unknown>)[] = [];
   const t0 = Date.now();
@@ -74,11 +109,37 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return st;
     },
     (e: unknown) => {
-      // No gcc/librdkafka-dev on a developer machine: mock tests skip. CI must have it.
+      // librdkafka-dev missing and not installable here (not root), or no gcc: mock tests skip,
+      // each with this reason. CI must have it.
       if (process.env.CI) throw e;
-      log(`mock cluster unavailable, its tests will skip: ${e instanceof Error ? e.message : String(e)}`);
+      const why = `mock cluster unavailable: ${e instanceof Error ? e.message : String(e)}`;
+      log(`${why} -- its tests will skip`);
+      recordUnavailable('mock cluster', why);
+      project.provide('mockUnavailable', why);
       return null;
     },
+  );
+  // The Java clients for kcat-free read-back, resolved and compiled once here rather than by
+  // parallel workers; after Kafka's start, which resolves the same jars (no two mvn at once).
+  const javaClients = kafka.then(() => kafkaPrepare({ log }));
+  const bun = runIncludes(project, /[\\/]bun\.test\.ts$/)
+    ? ensureBun({ log }).then((b) => {
+        if (b.bin !== null) {
+          project.provide('bunBin', b.bin);
+          process.env.BUN_BIN = b.bin;
+          if (!b.fetched) log(`Bun ${b.version}: ${b.bin}`);
+        } else {
+          const why = `Bun unavailable: ${b.reason}`;
+          log(`${why} -- test/live/bun.test.ts will skip`);
+          recordUnavailable('bun', why);
+          project.provide('bunUnavailable', why);
+        }
+      })
+    : Promise.resolve();
+  log(
+    process.env.KAFKA_WIRE_READER === 'java' || !haveKcat()
+      ? "read-back: Kafka's Java consumer (kcat is not installed; it is optional)"
+      : 'read-back: kcat (librdkafka, CRC checks on)',
   );
 
   const stopAll = async () => {
@@ -92,7 +153,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 
   try {
-    const [k, m] = await Promise.all([kafka, mock]);
+    const [k, m] = await Promise.all([kafka, mock, javaClients, bun]);
     if (k) {
       project.provide('kafkaBootstrap', k.bootstrap);
       process.env.KAFKA_BOOTSTRAP = k.bootstrap;
@@ -106,7 +167,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     log(`brokers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: kafka=${k?.bootstrap ?? external} mock=${m?.bootstrap ?? 'none'}`);
   } catch (e) {
     // Wait for the other start to settle, so nothing it starts is left behind.
-    await Promise.allSettled([kafka, mock]);
+    await Promise.allSettled([kafka, mock, javaClients, bun]);
     await stopAll();
     throw e;
   }

@@ -1,14 +1,20 @@
 // Test helpers for the live suites: where the brokers are, topic creation with Kafka's own
-// AdminClient, and reading records back with consumers nobody in this repository wrote (kcat,
-// i.e. librdkafka, with CRC checks on; or Kafka's Java consumer).
+// AdminClient, and reading records back with consumers nobody in this repository wrote: kcat
+// (librdkafka, CRC checks on) when it is on the PATH, otherwise Kafka's own Java consumer (CRC
+// checks on too). kcat is optional; KAFKA_WIRE_READER=java|kcat picks one explicitly.
+//
+// The Java side is tools/kafka/src/KafkaWireTool.java, run in one long-lived JVM per test
+// process (javaService): Kafka 4.4's client against Kafka, kafka-clients 2.3.1 against
+// librdkafka's mock (the only Java client the mock understands; chosen per bootstrap address by
+// an ApiVersions probe).
 //
 // Addresses come from test/helpers/global-setup.ts via vitest's inject(), with env vars as the
 // fallback (so these helpers also work from scripts run outside vitest).
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
-import { javaTool } from '../../tools/broker/index.mjs';
+import { beforeEach, inject } from 'vitest';
+import { javaService, probeApiVersions } from '../../tools/broker/index.mjs';
 
 /** A record as a consumer saw it. key/value null = null on the wire (not empty). */
 export interface ReadRecord {
@@ -60,10 +66,87 @@ export function mockBootstrap(): string | null {
   return injected('mockBootstrap') || process.env.KAFKA_WIRE_MOCK_BOOTSTRAP || null;
 }
 
+function injectedReason(key: 'mockUnavailable' | 'bunUnavailable'): string | null {
+  try {
+    return inject(key);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a live suite cannot run here, or null when it can: the reason a skipped test reports.
+ * 'kafka': no Kafka for this run; 'mock': the mock cluster is unavailable (the global setup says
+ * why, e.g. librdkafka-dev missing and not root).
+ */
+export function unavailable(what: 'kafka' | 'mock'): string | null {
+  if (what === 'kafka') {
+    return kafkaBootstrap()
+      ? null
+      : process.env.KAFKA_WIRE_LIVE === '0'
+        ? 'no Kafka: KAFKA_WIRE_LIVE=0'
+        : 'no Kafka for this run (global setup did not start one)';
+  }
+  return mockBootstrap() ? null : (injectedReason('mockUnavailable') ?? 'no mock cluster for this run');
+}
+
+/**
+ * Inside a describe: when `reason` is non-null, every test in it is skipped with that reason
+ * as its note (printed by test/helpers/skip-reporter.ts). Guard beforeAll hooks with the same
+ * reason: they still run.
+ */
+export function skipAllIf(reason: string | null): void {
+  beforeEach((ctx) => {
+    if (reason) ctx.skip(reason);
+  });
+}
+
 function requireKafka(bootstrap?: string): string {
   const bs = bootstrap ?? kafkaBootstrap();
   if (!bs) throw new Error('no Kafka for this run (live tests not selected, or KAFKA_WIRE_LIVE=0)');
   return bs;
+}
+
+let readerChoice: 'kcat' | 'java' | undefined;
+
+/**
+ * Which independent reader readBack, listBrokers and kcatProduce use: 'kcat' when it is on the
+ * PATH, else 'java' (Kafka's Java client). KAFKA_WIRE_READER=java|kcat overrides.
+ */
+export function reader(): 'kcat' | 'java' {
+  if (readerChoice) return readerChoice;
+  const forced = process.env.KAFKA_WIRE_READER;
+  if (forced === 'kcat' || forced === 'java') return (readerChoice = forced);
+  const found = spawnSync('sh', ['-c', 'command -v kcat'], { stdio: 'ignore' }).status === 0;
+  return (readerChoice = found ? 'kcat' : 'java');
+}
+
+const javaClients = new Map<string, 'kafka' | 'mock'>();
+
+/**
+ * The Java client that can talk to `bootstrap`: 'mock' (kafka-clients 2.3.1) when the broker's
+ * ApiVersions stops below v3, as librdkafka's mock does; else 'kafka' (Kafka 4.4's client).
+ */
+async function javaClientFor(bootstrap: string): Promise<'kafka' | 'mock'> {
+  const known = javaClients.get(bootstrap);
+  if (known) return known;
+  for (const hp of bootstrap.split(',')) {
+    const i = hp.lastIndexOf(':');
+    try {
+      const versions = await probeApiVersions(hp.slice(0, i), Number(hp.slice(i + 1)), 3_000);
+      const client = (versions.get(18)?.max ?? 0) < 3 ? 'mock' : 'kafka';
+      javaClients.set(bootstrap, client);
+      return client;
+    } catch {
+      /* that broker is down: ask the next one */
+    }
+  }
+  return 'kafka';
+}
+
+/** KafkaWireTool on the right Java client for `bootstrap` (which must be the --bootstrap arg). */
+async function java(bootstrap: string, args: string[], input?: string): Promise<Buffer> {
+  return javaService(args, { input, client: await javaClientFor(bootstrap) });
 }
 
 /** A topic name no other test (or earlier run against the same broker) uses. */
@@ -73,7 +156,8 @@ export function uniqueTopic(prefix = 'test'): string {
 
 /**
  * Create a topic with Kafka's AdminClient and wait until every partition has a leader.
- * An existing topic is fine (same name, same partition count). ~1-2 s: a JVM start.
+ * An existing topic is fine (same name, same partition count). ~0.1-0.5 s (the first call of a
+ * test process also starts its helper JVM, ~1-2 s).
  */
 export async function createTopic(
   name: string,
@@ -91,11 +175,11 @@ export async function createTopic(
     String(opts.replicationFactor ?? 1),
   ];
   for (const [k, v] of Object.entries(opts.config ?? {})) args.push('--config', `${k}=${v}`);
-  await javaTool(args);
+  await javaService(args);
 }
 
 export async function deleteTopic(name: string, opts: { bootstrap?: string } = {}): Promise<void> {
-  await javaTool(['delete-topic', '--bootstrap', requireKafka(opts.bootstrap), '--topic', name]);
+  await javaService(['delete-topic', '--bootstrap', requireKafka(opts.bootstrap), '--topic', name]);
 }
 
 interface KcatJson {
@@ -190,12 +274,20 @@ function kcatConsume(
 }
 
 /**
- * Read a topic back with kcat (librdkafka, CRCs checked), from the beginning of every partition.
+ * Read a topic back with an independent consumer (reader(): kcat, or Kafka's Java consumer when
+ * kcat is not installed; CRCs checked either way), from the beginning of every partition.
  * With expectedCount it waits up to timeoutMs for that many records and fails with what it saw
  * if fewer arrive; records beyond expectedCount that were already read are returned too.
  * Sorted by partition, then offset.
  */
 export async function readBack(topic: string, opts: ReadBackOptions = {}): Promise<ReadRecord[]> {
+  if (reader() === 'java') {
+    try {
+      return await readBackJava(topic, opts);
+    } catch (e) {
+      throw new Error(`readBack(${topic}) through Kafka's Java consumer (kcat is not installed): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const bootstrap = requireKafka(opts.bootstrap);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
@@ -216,13 +308,14 @@ export async function readBack(topic: string, opts: ReadBackOptions = {}): Promi
 }
 
 /**
- * Same as readBack, through Kafka's own Java consumer (tools/kafka/src/KafkaWireTool.java):
- * slower to start (a JVM), but it is the reference client, and it reports the timestamp type.
+ * Same as readBack, always through Kafka's own Java consumer (tools/kafka/src/KafkaWireTool.java;
+ * kafka-clients 2.3.1 against librdkafka's mock): the reference client.
  */
 export async function readBackJava(topic: string, opts: ReadBackOptions = {}): Promise<ReadRecord[]> {
-  const args = ['read', '--bootstrap', requireKafka(opts.bootstrap), '--topic', topic, '--timeout-ms', String(opts.timeoutMs ?? 30_000)];
+  const bootstrap = requireKafka(opts.bootstrap);
+  const args = ['read', '--bootstrap', bootstrap, '--topic', topic, '--timeout-ms', String(opts.timeoutMs ?? 30_000)];
   if (opts.expectedCount !== undefined) args.push('--expected', String(opts.expectedCount));
-  const out = await javaTool(args);
+  const out = await java(bootstrap, args);
   const b64 = (s: string | null): Buffer | null => (s == null ? null : Buffer.from(s, 'base64'));
   return out
     .toString('utf8')
@@ -280,9 +373,10 @@ export async function produceJava(
       }),
     )
     .join('\n');
-  const args = ['produce', '--bootstrap', requireKafka(opts.bootstrap), '--topic', topic];
+  const bootstrap = requireKafka(opts.bootstrap);
+  const args = ['produce', '--bootstrap', bootstrap, '--topic', topic];
   for (const [k, v] of Object.entries(opts.producerProps ?? {})) args.push('--producer-property', `${k}=${v}`);
-  const out = await javaTool(args, { input: input + '\n' });
+  const out = await java(bootstrap, args, input + '\n');
   return out
     .toString('utf8')
     .split('\n')
@@ -293,8 +387,54 @@ export async function produceJava(
     });
 }
 
-/** Run kcat with arguments; resolves stdout (stdin from `input`), rejects on a non-zero exit. */
-export function kcat(args: string[], input?: string | Uint8Array): Promise<Buffer> {
+/** `kcat -L -J`'s shape, as kcat and KafkaWireTool's `metadata` both print it. */
+export interface ClusterMetadata {
+  brokers: { id: number; name: string }[];
+  topics: {
+    topic: string;
+    error?: string;
+    partitions: { partition: number; leader: number; replicas: { id: number }[]; isrs: { id: number }[] }[];
+  }[];
+}
+
+/** Cluster metadata (`kcat -L -J`, or Kafka's Java AdminClient + consumer when kcat is absent). */
+export async function clusterMetadata(
+  bootstrap: string,
+  opts: { topic?: string; timeoutMs?: number } = {},
+): Promise<ClusterMetadata> {
+  if (reader() === 'kcat') {
+    const args = ['-L', '-J', '-b', bootstrap, '-m', String(Math.ceil((opts.timeoutMs ?? 10_000) / 1000))];
+    if (opts.topic) args.push('-t', opts.topic);
+    return JSON.parse((await kcat(args)).toString('utf8')) as ClusterMetadata;
+  }
+  const args = ['metadata', '--bootstrap', bootstrap, '--timeout-ms', String(opts.timeoutMs ?? 10_000)];
+  if (opts.topic) args.push('--topic', opts.topic);
+  return JSON.parse((await java(bootstrap, args)).toString('utf8')) as ClusterMetadata;
+}
+
+/**
+ * Run kcat with arguments; resolves stdout (stdin from `input`), rejects on a non-zero exit.
+ * Without kcat on the PATH, a metadata query (`-L [-J] -b B [-t T] [-m S]`) is answered by
+ * clusterMetadata() in kcat's JSON shape (so callers written for kcat keep working); any other
+ * use rejects, saying kcat is optional and what to use instead.
+ */
+export async function kcat(args: string[], input?: string | Uint8Array): Promise<Buffer> {
+  if (reader() === 'java') {
+    if (args.includes('-L')) {
+      const at = (flag: string) => {
+        const i = args.indexOf(flag);
+        return i >= 0 ? args[i + 1] : undefined;
+      };
+      const bootstrap = at('-b') ?? requireKafka();
+      const secs = at('-m');
+      const md = await clusterMetadata(bootstrap, { topic: at('-t'), timeoutMs: secs ? Number(secs) * 1000 : undefined });
+      return Buffer.from(JSON.stringify(md) + '\n', 'utf8');
+    }
+    throw new Error(
+      `kcat ${args.join(' ')}: kcat is not installed (it is optional). Use readBack/kcatProduce/clusterMetadata ` +
+        `from test/helpers/kafka.ts, which fall back to Kafka's Java client, or install kcat (apt-get install kcat).`,
+    );
+  }
   return new Promise((resolve, reject) => {
     const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -316,23 +456,38 @@ export function kcat(args: string[], input?: string | Uint8Array): Promise<Buffe
 }
 
 /**
- * Produce text lines with kcat (one record per line; `key:value` lines when keyDelimiter is
- * given). For quick fixtures and smoke tests; use produceJava for binary or null data.
+ * Produce text lines with an independent producer (one record per line; `key:value` lines when
+ * keyDelimiter is given, split at its first occurrence): kcat, or Kafka's Java producer when
+ * kcat is absent (acks=all, like kcat's default; `props` are passed to either as producer
+ * properties). For quick fixtures and smoke tests; use produceJava for binary or null data.
  */
 export async function kcatProduce(
   topic: string,
   lines: string[],
   opts: { bootstrap?: string; keyDelimiter?: string; partition?: number; props?: Record<string, string> } = {},
 ): Promise<void> {
-  const args = ['-P', '-b', opts.bootstrap ?? requireKafka(), '-t', topic];
+  const bootstrap = opts.bootstrap ?? requireKafka();
+  if (reader() === 'java') {
+    const records = lines.map((line): ProduceInput => {
+      const i = opts.keyDelimiter ? line.indexOf(opts.keyDelimiter) : -1;
+      const rec: ProduceInput = i >= 0 ? { key: line.slice(0, i), value: line.slice(i + opts.keyDelimiter!.length) } : { value: line };
+      if (opts.partition !== undefined) rec.partition = opts.partition;
+      return rec;
+    });
+    await produceJava(topic, records, { bootstrap, producerProps: { acks: 'all', ...opts.props } });
+    return;
+  }
+  const args = ['-P', '-b', bootstrap, '-t', topic];
   if (opts.keyDelimiter) args.push('-K', opts.keyDelimiter);
   if (opts.partition !== undefined) args.push('-p', String(opts.partition));
   for (const [k, v] of Object.entries(opts.props ?? {})) args.push('-X', `${k}=${v}`);
   await kcat(args, lines.join('\n') + '\n');
 }
 
-/** The brokers a bootstrap server reports (kcat -L). */
+/** Another name for kcatProduce, for callers that do not care which producer it is. */
+export const produceLines = kcatProduce;
+
+/** The brokers a bootstrap server reports (kcat -L, or Kafka's Java AdminClient). */
 export async function listBrokers(bootstrap?: string): Promise<{ id: number; name: string }[]> {
-  const out = await kcat(['-L', '-J', '-b', bootstrap ?? requireKafka()]);
-  return (JSON.parse(out.toString('utf8')) as { brokers: { id: number; name: string }[] }).brokers;
+  return (await clusterMetadata(bootstrap ?? requireKafka())).brokers;
 }

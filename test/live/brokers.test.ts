@@ -1,18 +1,22 @@
 // Smoke test of the test infrastructure itself: the brokers global-setup starts answer, and the
-// independent readers (kcat, Kafka's Java consumer) give back exactly what independent writers
-// (kcat, Kafka's Java producer) wrote. If this file fails, no other live test means anything.
+// independent readers (kcat when installed, Kafka's Java consumer) give back exactly what
+// independent writers (kcat or Kafka's Java producer) wrote. If this file fails, no other live
+// test means anything.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  clusterMetadata,
   createTopic,
   kafkaBootstrap,
-  kcat,
   kcatProduce,
   listBrokers,
   mockBootstrap,
   produceJava,
+  reader,
   readBack,
   readBackJava,
+  skipAllIf,
+  unavailable,
   uniqueTopic,
 } from '../helpers/kafka.js';
 import { ApiKey, ErrorCode, MockCluster, mockControl } from '../helpers/mock-cluster.js';
@@ -20,16 +24,17 @@ import { ApiKey, ErrorCode, MockCluster, mockControl } from '../helpers/mock-clu
 const kafka = kafkaBootstrap();
 const mock = mockBootstrap();
 
-describe.skipIf(!kafka)('real Kafka', () => {
+describe('real Kafka', () => {
+  skipAllIf(unavailable('kafka'));
   const bs = kafka!;
 
-  it('answers metadata (kcat -L)', async () => {
+  it(`answers metadata (${reader() === 'kcat' ? 'kcat -L' : "Kafka's AdminClient"})`, async () => {
     const brokers = await listBrokers(bs);
     expect(brokers.length).toBeGreaterThanOrEqual(1);
     expect(brokers.every((b) => /^[^:]+:\d+$/.test(b.name))).toBe(true);
   });
 
-  it('round-trips kcat-produced records through readBack', async () => {
+  it(`round-trips ${reader()}-produced records through readBack (${reader()})`, async () => {
     const topic = uniqueTopic('smoke');
     await createTopic(topic, { partitions: 1 });
     await kcatProduce(topic, ['k1:v1', 'k2:v2', 'k3:v3'], { keyDelimiter: ':' });
@@ -41,7 +46,7 @@ describe.skipIf(!kafka)('real Kafka', () => {
     ]);
   });
 
-  it('keeps binary data, null vs empty and headers exact (Java producer -> kcat and Java readers)', async () => {
+  it(`keeps binary data, null vs empty and headers exact (Java producer -> ${reader()} and Java readers)`, async () => {
     const topic = uniqueTopic('smoke-bin');
     await createTopic(topic, { partitions: 1 });
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -69,7 +74,8 @@ describe.skipIf(!kafka)('real Kafka', () => {
   });
 });
 
-describe.skipIf(!mock)('librdkafka mock cluster', () => {
+describe('librdkafka mock cluster', () => {
+  skipAllIf(unavailable('mock'));
   const bs = mock!;
 
   it('answers metadata and round-trips records', async () => {
@@ -89,7 +95,7 @@ describe.skipIf(!mock)('librdkafka mock cluster', () => {
   describe('control channel (private mock)', () => {
     let m: MockCluster;
     beforeAll(async () => {
-      m = await MockCluster.start({ brokers: 3 });
+      if (!unavailable('mock')) m = await MockCluster.start({ brokers: 3 });
     });
     afterAll(async () => {
       await m?.stop();
@@ -98,10 +104,7 @@ describe.skipIf(!mock)('librdkafka mock cluster', () => {
     it('creates topics and moves leaders', async () => {
       await m.control.createTopic('ctl', 3, 3);
       await m.control.setLeader('ctl', 0, 3);
-      const md = JSON.parse((await kcat(['-L', '-J', '-b', m.bootstrap, '-t', 'ctl'])).toString()) as {
-        brokers: unknown[];
-        topics: { topic: string; partitions: { partition: number; leader: number }[] }[];
-      };
+      const md = await clusterMetadata(m.bootstrap, { topic: 'ctl' });
       expect(md.brokers).toHaveLength(3);
       const parts = md.topics[0]!.partitions;
       expect(parts).toHaveLength(3);
@@ -111,8 +114,9 @@ describe.skipIf(!mock)('librdkafka mock cluster', () => {
     it('fails the next Produce request with the pushed error, then recovers', async () => {
       await m.control.createTopic('faulty', 1, 1);
       await m.control.failRequests(ApiKey.Produce, 1, ErrorCode.MESSAGE_TOO_LARGE);
-      // MESSAGE_TOO_LARGE is not retriable: kcat reports the failed delivery with exit code 1.
-      await expect(kcatProduce('faulty', ['lost'], { bootstrap: m.bootstrap })).rejects.toThrow(/size too large/i);
+      // MESSAGE_TOO_LARGE is not retriable: kcat reports the failed delivery with exit code 1
+      // ("Broker: Message size too large"), Java's producer a RecordTooLargeException.
+      await expect(kcatProduce('faulty', ['lost'], { bootstrap: m.bootstrap })).rejects.toThrow(/size too large|RecordTooLargeException/i);
       await kcatProduce('faulty', ['kept'], { bootstrap: m.bootstrap });
       const got = await readBack('faulty', { bootstrap: m.bootstrap, expectedCount: 1 });
       expect(got.map((r) => r.value?.toString())).toEqual(['kept']);

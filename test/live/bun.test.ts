@@ -1,29 +1,29 @@
 /**
  * kafka-wire on Bun: the built package, driven by Bun (promise and callback forms, several
- * codecs), read back by kcat from the live Kafka. Bun comes from npm (@oven/bun-linux-x64,
- * unpacked by .ci/run into ~/.cache/kafka-wire/bun); without it the test skips outside CI.
+ * codecs), read back by an independent consumer (kcat, or Kafka's Java consumer) from the live
+ * Kafka. Bun comes from the npm registry (@oven/bun-linux-x64): the global setup fetches it
+ * once into ~/.cache/kafka-wire/bun (tools/broker/system-deps.mjs), or BUN_BIN names one.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
-import { createTopic, kafkaBootstrap, readBack, uniqueTopic } from '../helpers/kafka.js';
+import { describe, expect, inject, test } from 'vitest';
+import { createTopic, kafkaBootstrap, reader, readBack, skipAllIf, unavailable, uniqueTopic } from '../helpers/kafka.js';
 
-function findBun(): string | null {
-  const candidates = [process.env.BUN_BIN, join(homedir(), '.cache', 'kafka-wire', 'bun', 'package', 'bin', 'bun')].filter(Boolean) as string[];
-  for (const c of candidates) if (existsSync(c)) return c;
-  const which = spawnSync('sh', ['-c', 'command -v bun'], { encoding: 'utf8' });
-  return which.status === 0 ? which.stdout.trim() : null;
+function injected<K extends 'bunBin' | 'bunUnavailable'>(key: K): string | null {
+  try {
+    return inject(key);
+  } catch {
+    return null;
+  }
 }
 
-const bun = findBun();
+const bun = injected('bunBin') ?? process.env.BUN_BIN ?? null;
 const SCRIPT = join(import.meta.dirname, '..', 'bun', 'roundtrip.mjs');
 
-describe.skipIf(!kafkaBootstrap() || (!bun && !process.env.CI))('Bun runtime', () => {
+describe('Bun runtime', () => {
+  skipAllIf(unavailable('kafka') ?? (bun ? null : (injected('bunUnavailable') ?? 'no Bun binary (the global setup fetches one; or set BUN_BIN)')));
   for (const codec of ['none', 'gzip', 'lz4', 'snappy']) {
-    test(`public API under Bun, compression ${codec}: kcat reads back every record`, async () => {
-      expect(bun, 'bun binary (set BUN_BIN or run .ci/run)').not.toBeNull();
+    test(`public API under Bun, compression ${codec}: ${reader()} reads back every record`, async () => {
       const topic = uniqueTopic(`bun-${codec}`);
       await createTopic(topic, { partitions: 3 });
       const r = spawnSync(bun!, [SCRIPT, kafkaBootstrap()!, topic, codec], { encoding: 'utf8', timeout: 60_000 });

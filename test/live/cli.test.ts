@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createTopic, kafkaBootstrap, readBack, uniqueTopic } from '../helpers/kafka.js';
+import { createTopic, kafkaBootstrap, readBack, skipAllIf, unavailable, uniqueTopic } from '../helpers/kafka.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -32,7 +32,8 @@ describe('kafka-wire CLI (no broker needed)', () => {
   });
 });
 
-describe.skipIf(!kafkaBootstrap())('kafka-wire CLI against Kafka', () => {
+describe('kafka-wire CLI against Kafka', () => {
+  skipAllIf(unavailable('kafka'));
   test('produce: keys, headers and values from stdin; a bad line is reported with its number', async () => {
     const topic = uniqueTopic('cli-produce');
     await createTopic(topic, { partitions: 1 });

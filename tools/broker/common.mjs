@@ -281,3 +281,54 @@ export function otherLeaseHolders(dir, kind) {
   }
   return holders;
 }
+
+/**
+ * Ask one broker which API versions it supports (ApiVersions v0, which every broker answers).
+ * Resolves a Map apiKey -> { min, max }, or rejects on any error/timeout. Tells librdkafka's
+ * mock (ApiVersions <= v2) from a real Kafka.
+ */
+export function probeApiVersions(host, port, timeoutMs = 2_000) {
+  return new Promise((resolve, reject) => {
+    const clientId = Buffer.from('kafka-wire-probe');
+    const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
+    let o = 0;
+    o = body.writeInt16BE(18, o); // ApiVersions
+    o = body.writeInt16BE(0, o); // v0
+    o = body.writeInt32BE(1, o);
+    o = body.writeInt16BE(clientId.length, o);
+    clientId.copy(body, o);
+    const frame = Buffer.concat([Buffer.alloc(4), body]);
+    frame.writeInt32BE(body.length, 0);
+    const sock = net.connect({ host, port });
+    let buf = Buffer.alloc(0);
+    const done = (err, value) => {
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const timer = setTimeout(() => done(new Error(`ApiVersions probe ${host}:${port} timed out`)), timeoutMs);
+    sock.on('connect', () => sock.write(frame));
+    sock.on('error', (e) => done(e));
+    sock.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
+      try {
+        let p = 8; // size + correlation id
+        const error = buf.readInt16BE(p);
+        p += 2;
+        if (error !== 0) throw new Error(`ApiVersions v0 answered error ${error}`);
+        const n = buf.readInt32BE(p);
+        p += 4;
+        const versions = new Map();
+        for (let i = 0; i < n; i++) {
+          versions.set(buf.readInt16BE(p), { min: buf.readInt16BE(p + 2), max: buf.readInt16BE(p + 4) });
+          p += 6;
+        }
+        done(null, versions);
+      } catch (e) {
+        done(e);
+      }
+    });
+  });
+}

@@ -49,6 +49,8 @@ export function probeMetadata(
   port: number,
   timeoutMs?: number,
 ): Promise<{ controllerId: number; brokers: { id: number; host: string; port: number }[] }>;
+/** ApiVersions v0: apiKey -> supported version range. */
+export function probeApiVersions(host: string, port: number, timeoutMs?: number): Promise<Map<number, { min: number; max: number }>>;
 
 /** lease: share the cluster with other lease holders; release with kafkaRelease(). */
 export function kafkaUp(opts?: { brokers?: number; log?: Log; lease?: boolean }): Promise<KafkaState>;
@@ -56,10 +58,14 @@ export function kafkaUp(opts?: { brokers?: number; log?: Log; lease?: boolean })
 export function kafkaRelease(): Promise<boolean>;
 export function kafkaDown(): Promise<{ pids: number[]; killed: number[] } | null>;
 export function kafkaStatus(): KafkaState | null;
-export function kafkaPrepare(opts?: { log?: Log }): Promise<{ classpath: number; helpersJar: string }>;
-export function kafkaClasspath(opts?: { log?: Log }): Promise<{ cp: string; argFile: string }>;
-/** Runs tools/kafka/src/KafkaWireTool.java; resolves its stdout. */
-export function javaTool(args: string[], opts?: { input?: string | Uint8Array }): Promise<Buffer>;
+export function kafkaPrepare(opts?: { log?: Log }): Promise<{ classpath: number; helpersJar: string; mockClientJar: string }>;
+export function kafkaClasspath(opts?: { log?: Log; pom?: string }): Promise<{ cp: string; argFile: string }>;
+/** 'kafka': Kafka 4.x's Java client; 'mock': kafka-clients 2.3.1, which librdkafka's mock understands. */
+export type JavaClient = 'kafka' | 'mock';
+/** Runs tools/kafka/src/KafkaWireTool.java in a JVM of its own; resolves its stdout. */
+export function javaTool(args: string[], opts?: { input?: string | Uint8Array; client?: JavaClient }): Promise<Buffer>;
+/** Same, in this process's long-lived `KafkaWireTool serve` JVM (one per client kind). */
+export function javaService(args: string[], opts?: { input?: string | Uint8Array; client?: JavaClient }): Promise<Buffer>;
 export function kafkaMain(
   mainClass: string,
   args: string[],
@@ -71,3 +77,12 @@ export function mockRelease(): Promise<boolean>;
 export function mockDown(): Promise<{ pids: number[]; killed: number[] } | null>;
 export function mockStatus(): MockState | null;
 export function buildMock(opts?: { log?: Log }): string;
+/** Installs librdkafka-dev if missing and root, then builds the mock; throws with the reason. */
+export function prepareMock(opts?: { log?: Log }): Promise<string>;
+
+/** null when librdkafka-dev is there (or was just installed), else why not. Never throws. */
+export function ensureLibrdkafkaDev(opts?: { log?: Log }): Promise<string | null>;
+/** A Bun binary (BUN_BIN, cached, or fetched once from npm), or why not. Never throws. */
+export function ensureBun(opts?: { log?: Log }): Promise<{ bin: string; version: string; fetched: boolean } | { bin: null; reason: string }>;
+/** ~/.cache/kafka-wire (or $XDG_CACHE_HOME/kafka-wire, $KAFKA_WIRE_USER_CACHE). */
+export function userCacheDir(): string;

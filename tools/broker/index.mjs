@@ -1,5 +1,6 @@
 // Programmatic entry for the broker tooling (used by tools/broker/cli.mjs, tools/main-job.mjs
 // and test/helpers/global-setup.ts). Types: index.d.mts.
-export { stateDir, probeMetadata, REPO_ROOT } from './common.mjs';
-export { kafkaUp, kafkaDown, kafkaRelease, kafkaStatus, kafkaClasspath, kafkaPrepare, javaTool, kafkaMain } from './kafka.mjs';
-export { mockUp, mockDown, mockRelease, mockStatus, buildMock } from './mock.mjs';
+export { stateDir, probeMetadata, probeApiVersions, REPO_ROOT } from './common.mjs';
+export { kafkaUp, kafkaDown, kafkaRelease, kafkaStatus, kafkaClasspath, kafkaPrepare, javaTool, javaService, kafkaMain } from './kafka.mjs';
+export { mockUp, mockDown, mockRelease, mockStatus, buildMock, prepareMock } from './mock.mjs';
+export { ensureBun, ensureLibrdkafkaDev, userCacheDir } from './system-deps.mjs';

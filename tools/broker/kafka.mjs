@@ -36,6 +36,8 @@ import {
 } from './common.mjs';
 
 const POM = path.join(REPO_ROOT, 'tools', 'kafka', 'pom.xml');
+/** kafka-clients 2.3.1: the Java client that can talk to librdkafka's mock (see that pom). */
+const MOCK_CLIENT_POM = path.join(REPO_ROOT, 'tools', 'kafka', 'mock-client', 'pom.xml');
 const BROKER_LOG4J = path.join(REPO_ROOT, 'tools', 'kafka', 'log4j2.properties');
 const TOOLS_LOG4J = path.join(REPO_ROOT, 'tools', 'kafka', 'log4j2-tools.properties');
 const JAVA_SRC_DIR = path.join(REPO_ROOT, 'tools', 'kafka', 'src');
@@ -100,8 +102,8 @@ function run(cmd, args, { input, cwd } = {}) {
  * everything is in ~/.m2, so each `up` reading the cache instead matters.
  * Returns `{ cp, argFile }`.
  */
-export async function kafkaClasspath({ log = () => {} } = {}) {
-  const pomText = fs.readFileSync(POM);
+export async function kafkaClasspath({ log = () => {}, pom = POM } = {}) {
+  const pomText = fs.readFileSync(pom);
   const key = sha(pomText);
   const cpFile = path.join(cacheDir(), `classpath-${key}.txt`);
   const argFile = path.join(cacheDir(), `classpath-${key}.args`);
@@ -112,9 +114,13 @@ export async function kafkaClasspath({ log = () => {} } = {}) {
     return { cp: cached, argFile };
   }
   if (!have('mvn')) throw new Error('Maven (mvn) is not installed: it resolves the Kafka jars (apt-get install maven)');
-  log(`resolving Kafka jars with Maven (${path.relative(REPO_ROOT, POM)}); the first time downloads ~90 MB into ~/.m2`);
+  log(
+    pom === POM
+      ? `resolving Kafka jars with Maven (${path.relative(REPO_ROOT, pom)}); the first time downloads ~90 MB into ~/.m2`
+      : `resolving jars with Maven (${path.relative(REPO_ROOT, pom)}); the first time downloads a few MB into ~/.m2`,
+  );
   const tmp = `${cpFile}.${process.pid}.tmp`;
-  const res = await run('mvn', ['-B', '-q', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`]);
+  const res = await run('mvn', ['-B', '-q', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`]);
   if (res.code !== 0 || !fs.existsSync(tmp)) {
     throw new Error(`mvn dependency:build-classpath failed (exit ${res.code}):\n${res.stdout.toString()}\n${res.stderr}`);
   }
@@ -138,9 +144,13 @@ function writeArgFile(file, cp) {
  * source+classpath, into a jar in the cache. A jar, not a classes dir, because class data
  * sharing (below) only accepts jars on the classpath. Returns `{ jar, cp }` with cp = jar + Kafka.
  */
-async function javaHelpers(classpath) {
+async function javaHelpers(classpath, { only } = {}) {
   const srcDir = JAVA_SRC_DIR;
-  const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith('.java')).sort().map((f) => path.join(srcDir, f));
+  const sources = fs
+    .readdirSync(srcDir)
+    .filter((f) => f.endsWith('.java') && (!only || only.includes(f)))
+    .sort()
+    .map((f) => path.join(srcDir, f));
   const key = sha(...sources.map((f) => fs.readFileSync(f)), classpath.cp);
   const jar = path.join(cacheDir(), `java-helpers-${key}.jar`);
   const cp = `${jar}${path.delimiter}${classpath.cp}`;
@@ -157,16 +167,28 @@ async function javaHelpers(classpath) {
 }
 
 /**
- * Run the Java helper (see KafkaWireTool.java for its commands). Resolves its stdout as a
- * Buffer; rejects with stderr on a non-zero exit.
- *
- * Tests call this for every topic they create, so JVM startup matters: the first call records
- * the classes it loads into an AppCDS archive (-XX:ArchiveClassesAtExit, a one-off ~5 s), later
- * calls map it (-XX:SharedArchiveFile), which halves the CPU a call costs (~1.6 s -> ~0.8 s).
- * A stale or broken archive is ignored by the JVM (-Xshare:auto), never fatal.
+ * The Java helper's jar and classpath for one client: 'kafka' (Kafka 4.x's jars, both helpers)
+ * or 'mock' (kafka-clients 2.3.1 and KafkaWireTool only: the client that can talk to
+ * librdkafka's mock, see tools/kafka/mock-client/pom.xml).
  */
-export async function javaTool(args, { input } = {}) {
-  const helpers = await javaHelpers(await kafkaClasspath());
+async function helpersFor(client = 'kafka', log = () => {}) {
+  if (client === 'mock') return javaHelpers(await kafkaClasspath({ pom: MOCK_CLIENT_POM, log }), { only: ['KafkaWireTool.java'] });
+  if (client !== 'kafka') throw new Error(`unknown Java client ${client}`);
+  return javaHelpers(await kafkaClasspath({ log }));
+}
+
+/**
+ * Run the Java helper (see KafkaWireTool.java for its commands) in a JVM of its own. Resolves
+ * its stdout as a Buffer; rejects with stderr on a non-zero exit. `client: 'mock'` runs it on
+ * the client that talks to librdkafka's mock cluster.
+ *
+ * The first call records the classes it loads into an AppCDS archive (-XX:ArchiveClassesAtExit,
+ * a one-off ~5 s), later calls map it (-XX:SharedArchiveFile), which halves the CPU a call costs
+ * (~1.6 s -> ~0.8 s). A stale or broken archive is ignored by the JVM (-Xshare:auto), never
+ * fatal. Tests, which call it many times, use javaService() instead: one JVM per test process.
+ */
+export async function javaTool(args, { input, client = 'kafka' } = {}) {
+  const helpers = await helpersFor(client);
   const jsa = path.join(cacheDir(), `java-helpers-${helpers.key}.jsa`);
   const cds = [];
   let dumping = null;
@@ -201,6 +223,103 @@ export async function javaTool(args, { input } = {}) {
       fs.rmSync(`${jsa}.lock`, { force: true });
     }
   }
+}
+
+/** One long-lived `KafkaWireTool serve` per client kind and process (see javaService). */
+const services = new Map();
+
+/**
+ * Run a KafkaWireTool command in this process's long-lived helper JVM (`KafkaWireTool serve`,
+ * started on first use, one per client kind): same contract as javaTool, without a JVM start
+ * per call (a read or topic creation then costs ~0.1-0.3 s instead of ~1 s). Calls may overlap;
+ * each runs on its own thread. The JVM does not keep this process alive, and exits when this
+ * process does (its stdin closes).
+ */
+export async function javaService(args, { input, client = 'kafka' } = {}) {
+  let svc = services.get(client);
+  if (!svc || svc.dead) {
+    svc = startService(client);
+    services.set(client, svc);
+  }
+  const s = await svc.ready;
+  return new Promise((resolve, reject) => {
+    const id = ++s.nextId;
+    s.pending.set(id, { resolve, reject, args });
+    s.ref();
+    s.child.stdin.write(JSON.stringify({ id, args, input: input === undefined ? null : Buffer.from(input).toString('utf8') }) + '\n');
+  });
+}
+
+function startService(client) {
+  const svc = { dead: false, ready: null };
+  svc.ready = (async () => {
+    const helpers = await helpersFor(client);
+    const jsa = path.join(cacheDir(), `java-helpers-${helpers.key}.jsa`);
+    const cds = fs.existsSync(jsa) ? [`-XX:SharedArchiveFile=${jsa}`] : [];
+    const child = spawn(
+      'java',
+      [...TOOL_JVM_FLAGS, '-Xlog:disable', '-Xlog:all=error:stderr', ...cds, '-cp', helpers.cp, 'KafkaWireTool', 'serve'],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const s = { child, nextId: 0, pending: new Map(), stderr: '' };
+    const sockets = [child.stdin, child.stdout, child.stderr];
+    s.ref = () => {
+      child.ref();
+      for (const x of sockets) x.ref?.();
+    };
+    s.unref = () => {
+      child.unref();
+      for (const x of sockets) x.unref?.();
+    };
+    let readyResolve;
+    let readyReject;
+    const ready = new Promise((res, rej) => {
+      readyResolve = res;
+      readyReject = rej;
+    });
+    const fail = (why) => {
+      svc.dead = true;
+      const err = new Error(`KafkaWireTool serve (${client} client) ${why}\n${s.stderr.slice(-4000)}`);
+      readyReject(err);
+      for (const p of s.pending.values()) p.reject(err);
+      s.pending.clear();
+    };
+    child.on('error', (e) => fail(`could not start: ${e.message}`));
+    child.on('exit', (code, sig) => fail(`exited (${sig ?? code})`));
+    child.stdin.on('error', () => {}); // reported by 'exit'
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => {
+      s.stderr = (s.stderr + d).slice(-16_000);
+    });
+    child.stdout.setEncoding('utf8');
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        const msg = JSON.parse(line);
+        if (msg.ready) {
+          s.unref();
+          readyResolve(s);
+          continue;
+        }
+        const p = s.pending.get(msg.id);
+        if (!p) continue;
+        s.pending.delete(msg.id);
+        if (s.pending.size === 0) s.unref();
+        if (msg.code === 0) p.resolve(Buffer.from(msg.out, 'utf8'));
+        else p.reject(new Error(`KafkaWireTool ${p.args[0]} failed (exit ${msg.code}):\n${msg.err}`));
+      }
+    });
+    return ready;
+  })();
+  svc.ready.catch(() => {
+    svc.dead = true;
+  });
+  return svc;
 }
 
 /** Run a main class from Kafka's jars (e.g. org.apache.kafka.tools.TopicCommand). */
@@ -438,5 +557,6 @@ export async function kafkaDown() {
 export async function kafkaPrepare({ log = () => {} } = {}) {
   const classpath = await kafkaClasspath({ log });
   const helpers = await javaHelpers(classpath);
-  return { classpath: classpath.cp.split(path.delimiter).length, helpersJar: helpers.jar };
+  const mockClient = await helpersFor('mock', log);
+  return { classpath: classpath.cp.split(path.delimiter).length, helpersJar: helpers.jar, mockClientJar: mockClient.jar };
 }

@@ -3,7 +3,9 @@
 //   <state>/mock.json        pid, bootstrap, control port
 //   <state>/logs/mock.log    the process's stdout+stderr (first line: READY ...)
 //
-// The binary is compiled on first use (and again whenever the source is newer than it).
+// The binary is compiled on first use (and again whenever the source is newer than it). Its one
+// system dependency, Debian's librdkafka-dev, is installed first if missing and we are root
+// (system-deps.mjs); otherwise `up` fails with a message naming the package and the command.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,17 +27,30 @@ import {
   withLock,
   writeJson,
 } from './common.mjs';
+import { APT_INSTALL_COMMAND, ensureLibrdkafkaDev, rdkafkaMockHeader } from './system-deps.mjs';
 
 const SRC = path.join(REPO_ROOT, 'tools', 'mock', 'mock-cluster.c');
 const BIN = path.join(REPO_ROOT, 'tools', 'mock', 'mock-cluster');
 const stateFile = (dir) => path.join(dir, 'mock.json');
 
+/**
+ * Install librdkafka-dev if it is missing and we may (root), then compile the mock. Throws an
+ * Error whose message says what is missing and the command that installs it.
+ */
+export async function prepareMock({ log = () => {} } = {}) {
+  if (!fs.existsSync(BIN) || fs.statSync(BIN).mtimeMs < fs.statSync(SRC).mtimeMs) {
+    const reason = await ensureLibrdkafkaDev({ log });
+    if (reason) throw new Error(reason);
+  }
+  return buildMock({ log });
+}
+
 /** Compile tools/mock/mock-cluster if missing or older than its source; returns its path. */
 export function buildMock({ log = () => {} } = {}) {
   if (fs.existsSync(BIN) && fs.statSync(BIN).mtimeMs >= fs.statSync(SRC).mtimeMs) return BIN;
-  if (!have('gcc')) throw new Error('gcc is not installed: it builds the mock cluster (apt-get install gcc librdkafka-dev)');
-  if (!fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) {
-    throw new Error('librdkafka-dev is not installed: the mock cluster needs rdkafka_mock.h (apt-get install librdkafka-dev)');
+  if (!have('gcc')) throw new Error('gcc is not installed: it builds the mock cluster (apt-get install gcc)');
+  if (!fs.existsSync(rdkafkaMockHeader())) {
+    throw new Error(`librdkafka-dev is not installed: the mock cluster needs rdkafka_mock.h (${APT_INSTALL_COMMAND})`);
   }
   log('compiling tools/mock/mock-cluster');
   const tmp = `${BIN}.${process.pid}.tmp`;
@@ -73,7 +88,7 @@ export async function mockUp({ brokers, log = () => {}, lease = false } = {}) {
     }
     if (existing) await mockStop(existing, dir);
 
-    const bin = buildMock({ log });
+    const bin = await prepareMock({ log });
     const n = brokers ?? 1;
     const logFile = path.join(dir, 'logs', 'mock.log');
     const fd = fs.openSync(logFile, 'w');

@@ -15,26 +15,50 @@
 //   produce --bootstrap B --topic T [--producer-property k=v]...
 //       stdin: JSON lines {"key","value","headers","partition","timestamp"} (base64 / null);
 //       prints one {"partition","offset","timestamp"} per record, in input order.
+//   metadata --bootstrap B [--topic T] [--timeout-ms MS]
+//       one line shaped like `kcat -L -J`: {"brokers":[{"id","name":"host:port"}],
+//       "topics":[{"topic","error"?,"partitions":[{"partition","leader","replicas":[{"id"}],"isrs":[{"id"}]}]}]}
+//   serve
+//       a long-lived helper: stdin carries one JSON request per line {"id","args":[...],"input"?},
+//       each runs on its own thread, and stdout carries one response per line
+//       {"id","code","out","err"} (code/out/err as the one-shot command's exit code, stdout,
+//       stderr). Exits when stdin closes (its parent is gone). Saves a JVM start per call.
+//
+// The same source compiles against Kafka 4.x's kafka-clients and against kafka-clients 2.3.1 (the
+// reader for librdkafka's mock cluster, see tools/kafka/mock-client/pom.xml): hence AdminClient
+// rather than Admin, and a reflective DescribeTopicsResult accessor.
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.admin.Admin;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -45,6 +69,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -59,32 +85,114 @@ public final class KafkaWireTool {
   private static final Base64.Encoder B64 = Base64.getEncoder();
   private static final Base64.Decoder UNB64 = Base64.getDecoder();
 
+  /** A command's failure with an exit code and a one-line message (no stack trace). */
+  static final class Exit extends RuntimeException {
+    final int code;
+
+    Exit(int code, String message) {
+      super(message);
+      this.code = code;
+    }
+  }
+
   public static void main(String[] argv) throws Exception {
-    if (argv.length == 0) usage("missing command");
-    Map<String, List<String>> opts = parse(argv);
+    if (argv.length > 0 && argv[0].equals("serve")) {
+      serve();
+      return;
+    }
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+    int code = 0;
+    try {
+      run(argv, System.in, out);
+    } catch (Exit e) {
+      out.flush();
+      System.err.println("KafkaWireTool: " + e.getMessage());
+      code = e.code;
+    } catch (Throwable t) {
+      out.flush();
+      t.printStackTrace();
+      code = 1;
+    }
+    out.flush();
+    // Client threads (metadata, heartbeats) must not keep the JVM alive after the work is done.
+    System.exit(code);
+  }
+
+  private static void run(String[] argv, InputStream in, PrintStream out) throws Exception {
+    if (argv.length == 0) throw usage("missing command");
+    Map<String, List<String>> opts = parse(argv);
     switch (argv[0]) {
       case "create-topic" -> createTopic(opts, out);
       case "delete-topic" -> deleteTopic(opts, out);
       case "read" -> read(opts, out);
-      case "produce" -> produce(opts, out);
-      default -> usage("unknown command " + argv[0]);
+      case "produce" -> produce(opts, in, out);
+      case "metadata" -> metadata(opts, out);
+      default -> throw usage("unknown command " + argv[0]);
     }
-    out.flush();
-    // Client threads (metadata, heartbeats) must not keep the JVM alive after the work is done.
-    System.exit(0);
   }
 
-  private static void usage(String why) {
-    System.err.println("KafkaWireTool: " + why
-        + "\nusage: create-topic|delete-topic|read|produce --bootstrap HOST:PORT --topic T [...]");
-    System.exit(2);
+  private static void serve() throws Exception {
+    // The protocol owns the real stdout; anything else printing to System.out goes to stderr.
+    PrintStream proto = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    System.setOut(System.err);
+    ExecutorService pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "kafka-wire-tool-request");
+      t.setDaemon(true);
+      return t;
+    });
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    proto.println("{\"ready\":true}");
+    proto.flush();
+    for (String line; (line = in.readLine()) != null; ) {
+      if (line.isBlank()) continue;
+      JsonNode req = JSON.readTree(line);
+      pool.submit(() -> {
+        ObjectNode resp = JSON.createObjectNode();
+        resp.put("id", req.get("id").asLong());
+        List<String> args = new ArrayList<>();
+        for (JsonNode a : req.get("args")) args.add(a.asText());
+        byte[] input = req.hasNonNull("input") ? req.get("input").asText().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, false, StandardCharsets.UTF_8);
+        int code = 0;
+        String err = "";
+        try {
+          run(args.toArray(new String[0]), new ByteArrayInputStream(input), out);
+        } catch (Exit e) {
+          code = e.code;
+          err = "KafkaWireTool: " + e.getMessage();
+        } catch (Throwable t) {
+          code = 1;
+          StringWriter sw = new StringWriter();
+          t.printStackTrace(new PrintWriter(sw));
+          err = sw.toString();
+        }
+        out.flush();
+        resp.put("code", code);
+        resp.put("out", buf.toString(StandardCharsets.UTF_8));
+        resp.put("err", err);
+        try {
+          String text = JSON.writeValueAsString(resp);
+          synchronized (proto) {
+            proto.println(text);
+            proto.flush();
+          }
+        } catch (Exception e) {
+          e.printStackTrace();
+        }
+      });
+    }
+    System.exit(0); // stdin closed: the parent is gone
+  }
+
+  private static Exit usage(String why) {
+    return new Exit(2, why + "\nusage: create-topic|delete-topic|read|produce|metadata --bootstrap HOST:PORT [--topic T] [...] | serve");
   }
 
   private static Map<String, List<String>> parse(String[] argv) {
     Map<String, List<String>> m = new HashMap<>();
     for (int i = 1; i < argv.length; i++) {
-      if (!argv[i].startsWith("--") || i + 1 >= argv.length) usage("bad argument " + argv[i]);
+      if (!argv[i].startsWith("--") || i + 1 >= argv.length) throw usage("bad argument " + argv[i]);
       m.computeIfAbsent(argv[i].substring(2), k -> new ArrayList<>()).add(argv[++i]);
     }
     return m;
@@ -92,7 +200,7 @@ public final class KafkaWireTool {
 
   private static String req(Map<String, List<String>> o, String k) {
     List<String> v = o.get(k);
-    if (v == null) usage("missing --" + k);
+    if (v == null) throw usage("missing --" + k);
     return v.get(v.size() - 1);
   }
 
@@ -105,25 +213,103 @@ public final class KafkaWireTool {
     Map<String, String> m = new HashMap<>();
     for (String kv : o.getOrDefault(k, List.of())) {
       int eq = kv.indexOf('=');
-      if (eq <= 0) usage("expected k=v for --" + k + ": " + kv);
+      if (eq <= 0) throw usage("expected k=v for --" + k + ": " + kv);
       m.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
     return m;
   }
 
-  private static Admin admin(Map<String, List<String>> o) {
+  private static AdminClient admin(Map<String, List<String>> o, long requestTimeoutMs, long apiTimeoutMs) {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, req(o, "bootstrap"));
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
-    return Admin.create(p);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestTimeoutMs));
+    // default.api.timeout.ms is newer than kafka-clients 2.3 (which would warn about it).
+    if (AdminClientConfig.configNames().contains("default.api.timeout.ms")) p.put("default.api.timeout.ms", String.valueOf(apiTimeoutMs));
+    return AdminClient.create(p);
+  }
+
+  private static AdminClient admin(Map<String, List<String>> o) {
+    return admin(o, 20_000, 60_000);
+  }
+
+  /** DescribeTopicsResult.allTopicNames() (3.1+) or all() (before; removed in 4.0). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, TopicDescription> describeTopics(AdminClient admin, List<String> topics, long timeoutMs) throws Exception {
+    Object result = admin.describeTopics(topics);
+    java.lang.reflect.Method m;
+    try {
+      m = result.getClass().getMethod("allTopicNames");
+    } catch (NoSuchMethodException e) {
+      m = result.getClass().getMethod("all");
+    }
+    return ((KafkaFuture<Map<String, TopicDescription>>) m.invoke(result)).get(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private static void metadata(Map<String, List<String>> o, PrintStream out) throws Exception {
+    long timeoutMs = Long.parseLong(opt(o, "timeout-ms").orElse("10000"));
+    Optional<String> topic = opt(o, "topic");
+    AdminClient admin = admin(o, Math.min(timeoutMs, 3_000), timeoutMs);
+    try {
+      ObjectNode md = JSON.createObjectNode();
+      ArrayNode brokers = md.putArray("brokers");
+      List<Node> nodes = new ArrayList<>(admin.describeCluster().nodes().get(timeoutMs, TimeUnit.MILLISECONDS));
+      nodes.sort(Comparator.comparingInt(Node::id));
+      for (Node n : nodes) brokers.addObject().put("id", n.id()).put("name", n.host() + ":" + n.port());
+      ArrayNode topics = md.putArray("topics");
+      if (topic.isPresent()) {
+        // Partitions through a consumer's Metadata request (with auto-creation off): Admin's
+        // describeTopics needs Metadata v4+, which librdkafka's mock does not speak.
+        ObjectNode t = topics.addObject();
+        t.put("topic", topic.get());
+        ArrayNode parts = t.putArray("partitions");
+        Properties cp = new Properties();
+        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, req(o, "bootstrap"));
+        cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        cp.put("allow.auto.create.topics", "false");
+        cp.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(timeoutMs, 3_000)));
+        List<PartitionInfo> infos;
+        try {
+          try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp)) {
+            infos = c.partitionsFor(topic.get(), Duration.ofMillis(timeoutMs));
+          } catch (org.apache.kafka.common.errors.UnsupportedVersionException e) {
+            // Metadata < v4 (the mock) has no way to say "do not create": ask the plain way.
+            cp.put("allow.auto.create.topics", "true");
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp)) {
+              infos = c.partitionsFor(topic.get(), Duration.ofMillis(timeoutMs));
+            }
+          }
+        } catch (UnknownTopicOrPartitionException e) {
+          infos = List.of();
+        }
+        {
+          if (infos == null || infos.isEmpty()) t.put("error", "UNKNOWN_TOPIC_OR_PART");
+          else {
+            infos = new ArrayList<>(infos);
+            infos.sort(Comparator.comparingInt(PartitionInfo::partition));
+            for (PartitionInfo p : infos) {
+              ObjectNode pn = parts.addObject();
+              pn.put("partition", p.partition());
+              pn.put("leader", p.leader() == null ? -1 : p.leader().id());
+              ArrayNode replicas = pn.putArray("replicas");
+              for (Node r : p.replicas()) replicas.addObject().put("id", r.id());
+              ArrayNode isrs = pn.putArray("isrs");
+              for (Node r : p.inSyncReplicas()) isrs.addObject().put("id", r.id());
+            }
+          }
+        }
+      }
+      out.println(JSON.writeValueAsString(md));
+    } finally {
+      admin.close(Duration.ofSeconds(2));
+    }
   }
 
   private static void createTopic(Map<String, List<String>> o, PrintStream out) throws Exception {
     String topic = req(o, "topic");
     int partitions = Integer.parseInt(opt(o, "partitions").orElse("1"));
     short rf = Short.parseShort(opt(o, "replication-factor").orElse("1"));
-    try (Admin admin = admin(o)) {
+    try (AdminClient admin = admin(o)) {
       try {
         admin.createTopics(List.of(new NewTopic(topic, partitions, rf).configs(kvs(o, "config"))))
             .all().get();
@@ -135,7 +321,7 @@ public final class KafkaWireTool {
       long deadline = System.currentTimeMillis() + 60_000;
       for (;;) {
         try {
-          TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+          TopicDescription d = describeTopics(admin, List.of(topic), 60_000).get(topic);
           boolean ready = d.partitions().size() >= partitions
               && d.partitions().stream().allMatch(p -> p.leader() != null && p.isr().size() >= 1);
           if (ready) {
@@ -157,7 +343,7 @@ public final class KafkaWireTool {
 
   private static void deleteTopic(Map<String, List<String>> o, PrintStream out) throws Exception {
     String topic = req(o, "topic");
-    try (Admin admin = admin(o)) {
+    try (AdminClient admin = admin(o)) {
       admin.deleteTopics(List.of(topic)).all().get();
     }
     out.println("{\"deleted\":" + JSON.writeValueAsString(topic) + "}");
@@ -187,7 +373,7 @@ public final class KafkaWireTool {
         if (infos != null && !infos.isEmpty()) break;
         Thread.sleep(100);
       }
-      if (infos == null || infos.isEmpty()) throw new IllegalStateException("topic " + topic + " not found");
+      if (infos == null || infos.isEmpty()) throw new Exit(4, "topic " + topic + " not found within " + timeoutMs + " ms");
       List<TopicPartition> tps = new ArrayList<>();
       for (PartitionInfo i : infos) tps.add(new TopicPartition(topic, i.partition()));
       c.assign(tps);
@@ -216,9 +402,7 @@ public final class KafkaWireTool {
         }
       }
       if (expected >= 0 && count < expected) {
-        out.flush();
-        System.err.println("read " + count + " of " + expected + " records from " + topic + " before the timeout");
-        System.exit(3);
+        throw new Exit(3, "read " + count + " of " + expected + " records from " + topic + " before the timeout");
       }
     }
   }
@@ -227,7 +411,7 @@ public final class KafkaWireTool {
     return n == null || n.isNull() ? null : UNB64.decode(n.asText());
   }
 
-  private static void produce(Map<String, List<String>> o, PrintStream out) throws Exception {
+  private static void produce(Map<String, List<String>> o, InputStream stdin, PrintStream out) throws Exception {
     String topic = req(o, "topic");
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, req(o, "bootstrap"));
@@ -236,7 +420,7 @@ public final class KafkaWireTool {
     p.putAll(kvs(o, "producer-property"));
     List<Future<RecordMetadata>> acks = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p);
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+        BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         if (line.isBlank()) continue;
         JsonNode r = JSON.readTree(line);

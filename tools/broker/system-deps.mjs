@@ -1,0 +1,184 @@
+// What the test setup obtains by itself on a fresh machine, once, and caches:
+//
+//  - librdkafka-dev (Debian package; rdkafka_mock.h + librdkafka.so, the mock cluster's only
+//    source): installed with apt-get when running as root, otherwise a message naming the
+//    package and the exact command (the mock suites then skip with that message as the reason).
+//  - Bun (for test/live/bun.test.ts): the binary from the npm registry package
+//    @oven/bun-<os>-<arch>, unpacked into the user cache (~/.cache/kafka-wire/bun/<version>).
+//
+// kcat is not installed: it stays optional (tests read back through Kafka's Java consumer when
+// it is absent).
+//
+// Knobs: KAFKA_WIRE_NO_INSTALL=1 never runs apt-get (behaves as without root);
+// KAFKA_WIRE_RDKAFKA_HEADER overrides the header path checked (a missing path simulates a machine
+// without librdkafka-dev); KAFKA_WIRE_USER_CACHE (default $XDG_CACHE_HOME/kafka-wire or
+// ~/.cache/kafka-wire); BUN_BIN uses that Bun binary and fetches nothing.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { have, withLock } from './common.mjs';
+
+export const LIBRDKAFKA_PACKAGE = 'librdkafka-dev';
+export const APT_INSTALL_COMMAND = `apt-get install -y --no-install-recommends ${LIBRDKAFKA_PACKAGE}`;
+
+/** The header the mock cluster is compiled against. */
+export function rdkafkaMockHeader() {
+  return process.env.KAFKA_WIRE_RDKAFKA_HEADER || '/usr/include/librdkafka/rdkafka_mock.h';
+}
+
+/** Per-user cache for things fetched once (Bun); outlives clones of the repository. */
+export function userCacheDir() {
+  const base = process.env.KAFKA_WIRE_USER_CACHE
+    ? path.resolve(process.env.KAFKA_WIRE_USER_CACHE)
+    : path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kafka-wire');
+  fs.mkdirSync(base, { recursive: true });
+  return base;
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Run a command with its output going to our stderr, prefixed; resolves the exit code. */
+function runLogged(cmd, args, log, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let pending = '';
+    const out = [];
+    const onData = (d) => {
+      pending += d.toString('utf8');
+      let nl;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl).trimEnd();
+        pending = pending.slice(nl + 1);
+        if (line) {
+          out.push(line);
+          log(`  ${cmd}: ${line}`);
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (e) => resolve({ code: -1, out: [...out, e.message] }));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+/** Whether apt knows a candidate version of the package (i.e. no `apt-get update` is needed). */
+function aptHasCandidate(pkg) {
+  const r = spawnSync('apt-cache', ['policy', pkg], { encoding: 'utf8' });
+  const m = /Candidate:\s*(\S+)/.exec(r.stdout ?? '');
+  return r.status === 0 && m !== null && m[1] !== '(none)';
+}
+
+/**
+ * Make sure librdkafka-dev is installed. Resolves null when it is (or has just been installed),
+ * or a reason string when it is not and cannot be installed here (not root, no apt-get,
+ * KAFKA_WIRE_NO_INSTALL=1, or apt-get failed). Never throws.
+ */
+export async function ensureLibrdkafkaDev({ log = () => {} } = {}) {
+  const header = rdkafkaMockHeader();
+  if (fs.existsSync(header)) return null;
+  const missing = `${LIBRDKAFKA_PACKAGE} is not installed (no ${header}); librdkafka's mock cluster is built from it`;
+  if (process.env.KAFKA_WIRE_NO_INSTALL === '1') {
+    return `${missing}. KAFKA_WIRE_NO_INSTALL=1, so not installing it; install it with: sudo ${APT_INSTALL_COMMAND}`;
+  }
+  if (!have('apt-get')) {
+    return `${missing}, and this machine has no apt-get: install librdkafka's development package (headers with rdkafka_mock.h) with your package manager`;
+  }
+  if (!isRoot()) {
+    return `${missing}, and the test setup installs it only when running as root: run \`sudo ${APT_INSTALL_COMMAND}\` once (or run the tests as root)`;
+  }
+  // One installer at a time per machine (parallel test runs); apt's own lock is waited for too.
+  const lock = path.join(os.tmpdir(), 'kafka-wire-apt.lock');
+  return withLock(
+    lock,
+    async () => {
+      if (fs.existsSync(header)) return null; // another run installed it meanwhile
+      const t0 = Date.now();
+      const env = { DEBIAN_FRONTEND: 'noninteractive' };
+      const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+      if (!aptHasCandidate(LIBRDKAFKA_PACKAGE)) {
+        log(`${missing}; apt has no package lists for it yet: running apt-get update`);
+        const up = await runLogged('apt-get', [...lockWait, '-qq', 'update'], log, env);
+        if (up.code !== 0) return `${missing}; \`apt-get update\` failed (exit ${up.code}), so it could not be installed: ${up.out.slice(-3).join(' / ')}`;
+      }
+      log(`${missing}; installing it (running as root): DEBIAN_FRONTEND=noninteractive ${APT_INSTALL_COMMAND}`);
+      let res = await runLogged('apt-get', [...lockWait, '-qq', 'install', '-y', '--no-install-recommends', LIBRDKAFKA_PACKAGE], log, env);
+      if (res.code !== 0) {
+        // Stale package lists (404 on a superseded .deb): refresh once and retry.
+        log(`apt-get install failed (exit ${res.code}); running apt-get update and trying again`);
+        await runLogged('apt-get', [...lockWait, '-qq', 'update'], log, env);
+        res = await runLogged('apt-get', [...lockWait, '-qq', 'install', '-y', '--no-install-recommends', LIBRDKAFKA_PACKAGE], log, env);
+      }
+      if (res.code !== 0 || !fs.existsSync(header)) {
+        return `${missing}; \`${APT_INSTALL_COMMAND}\` failed (exit ${res.code}): ${res.out.slice(-3).join(' / ')}`;
+      }
+      log(`installed ${LIBRDKAFKA_PACKAGE} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return null;
+    },
+    { timeoutMs: 600_000 },
+  );
+}
+
+export const BUN_VERSION = '1.4.5';
+
+function bunPackage() {
+  const arch = { x64: 'x64', arm64: 'aarch64' }[process.arch];
+  const plat = { linux: 'linux', darwin: 'darwin' }[process.platform];
+  return arch && plat ? `@oven/bun-${plat}-${arch}` : null;
+}
+
+function bunWorks(bin) {
+  if (!bin || !fs.existsSync(bin)) return null;
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/**
+ * A Bun binary: $BUN_BIN if set, else the cached one, else Bun $BUN_VERSION fetched once from
+ * the npm registry (`npm pack @oven/bun-linux-x64@VERSION`, ~35 MB download) into the user
+ * cache. A `bun` on the PATH is not used: the tests pin one version. Resolves
+ * `{ bin, version, fetched }` or `{ bin: null, reason }`. Never throws.
+ */
+export async function ensureBun({ log = () => {} } = {}) {
+  if (process.env.BUN_BIN) {
+    const v = bunWorks(process.env.BUN_BIN);
+    return v ? { bin: process.env.BUN_BIN, version: v, fetched: false } : { bin: null, reason: `BUN_BIN=${process.env.BUN_BIN} does not run` };
+  }
+  const pkg = bunPackage();
+  if (!pkg) return { bin: null, reason: `no Bun package on npm for ${process.platform}-${process.arch}` };
+  const dir = path.join(userCacheDir(), 'bun', BUN_VERSION);
+  const bin = path.join(dir, 'package', 'bin', 'bun');
+  const cached = bunWorks(bin);
+  if (cached) return { bin, version: cached, fetched: false };
+  fs.mkdirSync(dir, { recursive: true });
+  return withLock(
+    path.join(dir, '.lock'),
+    async () => {
+      const again = bunWorks(bin);
+      if (again) return { bin, version: again, fetched: false };
+      const t0 = Date.now();
+      log(`Bun ${BUN_VERSION} not in ${dir}: fetching it from the npm registry (npm pack ${pkg}@${BUN_VERSION}, ~35 MB, once)`);
+      const tmp = fs.mkdtempSync(path.join(dir, 'fetch-'));
+      try {
+        const packed = spawnSync('npm', ['pack', '--silent', `${pkg}@${BUN_VERSION}`], { cwd: tmp, encoding: 'utf8', timeout: 300_000 });
+        const tarball = packed.stdout?.trim().split('\n').pop();
+        if (packed.status !== 0 || !tarball) {
+          return { bin: null, reason: `npm pack ${pkg}@${BUN_VERSION} failed (exit ${packed.status}): ${(packed.stderr || '').trim().split('\n').slice(-3).join(' / ')}` };
+        }
+        const untar = spawnSync('tar', ['-xzf', path.join(tmp, tarball), '-C', tmp, 'package/bin/bun'], { encoding: 'utf8' });
+        if (untar.status !== 0) return { bin: null, reason: `unpacking ${tarball} failed: ${untar.stderr}` };
+        fs.mkdirSync(path.join(dir, 'package', 'bin'), { recursive: true });
+        fs.renameSync(path.join(tmp, 'package', 'bin', 'bun'), bin);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      const v = bunWorks(bin);
+      if (!v) return { bin: null, reason: `the Bun binary fetched into ${bin} does not run` };
+      log(`Bun ${v} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${bin}`);
+      return { bin, version: v, fetched: true };
+    },
+    { timeoutMs: 600_000 },
+  );
+}
