@@ -11,8 +11,65 @@ export interface KafkaErrorInfo {
   readonly name: string;
   readonly retriable: boolean;
   readonly invalidMetadata: boolean;
+  /**
+   * As a Produce partition error: Kafka returns it only from checks made before appending
+   * (request and record validation, authorization, the min.insync.replicas check, the
+   * producer-state checks), so the batch was not written. false: the broker may have appended
+   * the batch and then failed (NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT from a delayed
+   * produce, NOT_ENOUGH_REPLICAS_AFTER_APPEND, storage or unknown errors): its outcome is unknown.
+   */
+  readonly notWritten: boolean;
+  /** The idempotent producer's sequence or epoch is off (KIP-98 / KIP-360 handling). */
+  readonly sequenceError: boolean;
   readonly message: string;
 }
+
+/** Produce errors that prove the batch was not appended (see KafkaErrorInfo.notWritten). */
+const NOT_WRITTEN = new Set([
+  'CORRUPT_MESSAGE',
+  'MESSAGE_TOO_LARGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'RECORD_LIST_TOO_LARGE',
+  'NOT_ENOUGH_REPLICAS',
+  'INVALID_REQUIRED_ACKS',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'INVALID_TIMESTAMP',
+  'UNSUPPORTED_VERSION',
+  'INVALID_REQUEST',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+  'POLICY_VIOLATION',
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_TXN_STATE',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'CONCURRENT_TRANSACTIONS',
+  'UNKNOWN_PRODUCER_ID',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+  'INVALID_RECORD',
+  'PRODUCER_FENCED',
+  'UNKNOWN_TOPIC_ID',
+  'TRANSACTION_ABORTABLE',
+]);
+
+/** Errors about the producer's sequence numbers or epoch. */
+const SEQUENCE = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** Codes the client's logic refers to by name (no bare numbers elsewhere). */
+export const ErrorCode = {
+  NONE: 0,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  INVALID_TOPIC_EXCEPTION: 17,
+  TOPIC_AUTHORIZATION_FAILED: 29,
+  UNSUPPORTED_VERSION: 35,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  DUPLICATE_SEQUENCE_NUMBER: 46,
+  INVALID_PRODUCER_EPOCH: 47,
+  UNKNOWN_PRODUCER_ID: 59,
+  UNKNOWN_TOPIC_ID: 100,
+  REBOOTSTRAP_REQUIRED: 129,
+} as const;
 
 // Flags: R = retriable, M = invalidates metadata (implies retriable).
 type Flags = '' | 'R' | 'RM';
@@ -166,6 +223,8 @@ for (const [code, name, flags, message] of TABLE) {
     name,
     retriable: flags.includes('R'),
     invalidMetadata: flags.includes('M'),
+    notWritten: NOT_WRITTEN.has(name),
+    sequenceError: SEQUENCE.has(name),
     message,
   });
   BY_CODE.set(code, info);
@@ -176,7 +235,7 @@ for (const [code, name, flags, message] of TABLE) {
 export const KAFKA_ERRORS: readonly KafkaErrorInfo[] = [...BY_CODE.values()];
 
 /** Kafka's code for NONE. */
-export const NO_ERROR = 0;
+export const NO_ERROR = ErrorCode.NONE;
 
 /**
  * The entry for `code`. An unknown code gives a synthesized, non-retriable entry named
@@ -191,6 +250,8 @@ export function errorForCode(code: number): KafkaErrorInfo {
     name: `UNKNOWN_ERROR_${code}`,
     retriable: false,
     invalidMetadata: false,
+    notWritten: false, // nothing is known of it: the batch may have been written
+    sequenceError: false,
     message: `Unknown Kafka error code ${code}: the broker is newer than this client or the response is corrupt.`,
   };
 }

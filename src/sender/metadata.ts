@@ -14,6 +14,7 @@ import type { ClusterView, TopicPartition, TopicPartitionsView } from '../accumu
 import { ExponentialBackoff } from '../backoff.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { KafkaWireError } from '../errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 
 export interface BrokerInfo {
   readonly nodeId: number;
@@ -47,13 +48,10 @@ export interface TopicMetadata {
   readonly partitions: readonly PartitionInfo[];
 }
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const UNKNOWN_TOPIC_ID = 100;
-
 /** Topic errors that will not go away by waiting: the waiting sends fail at once. */
 const FATAL_TOPIC_ERRORS: ReadonlyMap<number, string> = new Map([
-  [17, 'INVALID_TOPIC_EXCEPTION'],
-  [29, 'TOPIC_AUTHORIZATION_FAILED'],
+  [ErrorCode.INVALID_TOPIC_EXCEPTION, 'INVALID_TOPIC_EXCEPTION'],
+  [ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'TOPIC_AUTHORIZATION_FAILED'],
 ]);
 
 interface Waiter {
@@ -288,7 +286,7 @@ export class Metadata implements ClusterView {
         this.rejectWaiters(t.name, new KafkaWireError(fatal, `Topic ${t.name}: ${fatal}`, { retriable: false }));
         continue;
       }
-      if (t.errorCode === UNKNOWN_TOPIC_OR_PARTITION || t.errorCode === UNKNOWN_TOPIC_ID) {
+      if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || t.errorCode === ErrorCode.UNKNOWN_TOPIC_ID) {
         this.topics.delete(t.name);
         this.needsUpdate = this.needsUpdate || this.hasWaiter(t.name);
         continue;

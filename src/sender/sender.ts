@@ -54,7 +54,7 @@ import type { ProducerMetrics } from '../metrics.js';
 import type { BrokerConnection } from '../network/connection.js';
 import type { ConnectionPool } from '../network/connection-pool.js';
 import { ApiKey, PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES, SUPPORTED_VERSIONS, pickVersion } from '../protocol/api-keys.js';
-import { errorForCode, errorForName, kafkaErrorFromCode } from '../protocol/error-codes.js';
+import { ErrorCode, errorForCode, errorForName, kafkaErrorFromCode } from '../protocol/error-codes.js';
 import {
   apiVersionsRetryVersion,
   decodeResponse,
@@ -120,53 +120,23 @@ const ZSTD = 4;
 const SOFTWARE_NAME = 'kafka-wire';
 const SOFTWARE_VERSION = '0.1.0';
 
-/** Produce errors that mean a batch's sequence numbering is off (KIP-360 handling). */
-const SEQUENCE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+/** A Produce error that means a batch's sequence numbering is off (KIP-360 handling). */
+const isSequenceError = (errorName: string): boolean => errorForName(errorName)?.sequenceError ?? false;
 
 /**
- * Partition errors that prove the broker did not append this attempt: Kafka returns them from
- * checks made before the append (request validation, authorization, the min.insync.replicas
- * check, record validation, the producer-state checks of UnifiedLog.analyzeAndValidateProducerState).
- * Every other error may come after an append: NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT from
- * a delayed produce that was waiting for replicas when leadership moved or time ran out
+ * Whether an attempt answered with `errorName` may still have been appended. Only the errors
+ * Kafka returns before appending (the error table's `notWritten`) prove it was not; every other
+ * error may come after an append: NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT from a delayed
+ * produce that was waiting for replicas when leadership moved or time ran out
  * (Partition.checkEnoughReplicasReachOffset), NOT_ENOUGH_REPLICAS_AFTER_APPEND, storage and
  * unknown server errors, and any code we do not know. Only a proof of "not written" lets the
  * producer state renumber the batches after one that fails for good; anything else leaves its
- * sequences unresolved until the broker's answers to the later batches tell (see
- * TransactionManager). Java decides by whether retries were exhausted instead; classifying by
- * the error is stricter where Kafka can append and then fail, and no looser elsewhere.
+ * sequences unresolved until the broker's answers to the later batches tell (TransactionManager).
+ * Java decides by whether retries were exhausted instead; classifying by the error is stricter
+ * where Kafka can append and then fail, and no looser elsewhere.
  */
-const NOT_WRITTEN_ERRORS = new Set([
-  'CORRUPT_MESSAGE',
-  'MESSAGE_TOO_LARGE',
-  'INVALID_TOPIC_EXCEPTION',
-  'RECORD_LIST_TOO_LARGE',
-  'NOT_ENOUGH_REPLICAS',
-  'INVALID_REQUIRED_ACKS',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'CLUSTER_AUTHORIZATION_FAILED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-  'INVALID_TIMESTAMP',
-  'UNSUPPORTED_VERSION',
-  'INVALID_REQUEST',
-  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
-  'POLICY_VIOLATION',
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'INVALID_PRODUCER_EPOCH',
-  'INVALID_TXN_STATE',
-  'INVALID_PRODUCER_ID_MAPPING',
-  'CONCURRENT_TRANSACTIONS',
-  'UNKNOWN_PRODUCER_ID',
-  'UNSUPPORTED_COMPRESSION_TYPE',
-  'INVALID_RECORD',
-  'PRODUCER_FENCED',
-  'UNKNOWN_TOPIC_ID',
-  'TRANSACTION_ABORTABLE',
-]);
-
-/** Whether an attempt answered with `errorName` may still have been appended (see NOT_WRITTEN_ERRORS). */
 export function mayHaveBeenWritten(errorName: string): boolean {
-  return !NOT_WRITTEN_ERRORS.has(errorName);
+  return !(errorForName(errorName)?.notWritten ?? false);
 }
 
 /**
@@ -175,12 +145,6 @@ export function mayHaveBeenWritten(errorName: string): boolean {
  */
 const BATCH_FAILED_BY_OTHER_RECORDS = 'Failed to append record because it was part of a batch which had one or more invalid records';
 
-/** A retry of a batch the broker already has (older brokers answer this instead of success). */
-const DUPLICATE_SEQUENCE_NUMBER = 46;
-/** KIP-511: an ApiVersions version the broker does not know. */
-const UNSUPPORTED_VERSION = 35;
-/** KIP-1102: Metadata v13's top-level error asking the client to re-bootstrap. */
-const REBOOTSTRAP_REQUIRED = 129;
 
 /** Java's InvalidMetadataException family: the leader or topic we used is out of date. */
 function staleMetadata(errorName: string): boolean {
@@ -230,7 +194,7 @@ export class Sender {
     let version = SUPPORTED_VERSIONS[ApiKey.ApiVersions].max;
     for (let attempt = 0; attempt < 2; attempt++) {
       const body = await this.controlRequest(connection, ApiKey.ApiVersions, version, { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION });
-      if (body.errorCode === UNSUPPORTED_VERSION && attempt === 0) {
+      if (body.errorCode === ErrorCode.UNSUPPORTED_VERSION && attempt === 0) {
         version = apiVersionsRetryVersion(body); // KIP-511: retry at the highest common version
         continue;
       }
@@ -473,7 +437,7 @@ export class Sender {
 
   private applyMetadata(nodeId: number, body: MetadataResponse): void {
     const { metadata, pool } = this.d;
-    if (body.errorCode === REBOOTSTRAP_REQUIRED) {
+    if (body.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED) {
       // KIP-1102: the broker says our view of the cluster is unusable; its answer carries none.
       if (!this.maybeRebootstrap(`node ${nodeId} answered REBOOTSTRAP_REQUIRED`)) metadata.refreshFailed(this.d.clock.now());
       metadata.requestUpdate();
@@ -778,7 +742,7 @@ export class Sender {
         continue;
       }
       // DUPLICATE_SEQUENCE_NUMBER: the broker already has this batch (a retry of an appended one).
-      if (p.errorCode === 0 || p.errorCode === DUPLICATE_SEQUENCE_NUMBER) {
+      if (p.errorCode === 0 || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
         this.completeBatch(batch, p.baseOffset, p.logAppendTimeMs, now);
         continue;
       }
@@ -881,14 +845,14 @@ export class Sender {
       accumulator.release(batch, { kind: 'split', parts });
       return;
     }
-    if (this.tm && SEQUENCE_ERRORS.has(error.code) && this.tm.handleSequenceError(batch, error.code) === 'written') {
+    if (this.tm && isSequenceError(error.code) && this.tm.handleSequenceError(batch, error.code) === 'written') {
       // A later sequence was acknowledged: the broker holds this batch but forgot it as a
       // duplicate. Complete it without an offset rather than retry forever.
       this.d.logger.warn(`${tp.topic}-${tp.partition}: batch with sequence ${batch.baseSequence} is in the log (a later sequence was acknowledged); completing it without an offset`);
       this.completeBatch(batch, -1n, -1n, now);
       return;
     }
-    const retriable = error.retriable || (this.tm !== null && SEQUENCE_ERRORS.has(error.code));
+    const retriable = error.retriable || (this.tm !== null && isSequenceError(error.code));
     if (staleMetadata(error.code) || error.code === 'REQUEST_TIMED_OUT') this.d.metadata.requestUpdate();
     if (retriable && this.canRetry(batch, now)) {
       this.d.logger.debug(`retrying ${tp.topic}-${tp.partition} (attempt ${batch.attempts + 1}) after ${error.code} from node ${nodeId}`);

@@ -443,3 +443,15 @@ describe('re-bootstrap (KIP-899, KIP-1102; metadata.recovery.strategy=rebootstra
     expect(logs.some((l) => /REBOOTSTRAP_REQUIRED/.test(l))).toBe(true);
   });
 });
+
+describe('the retry policy lives in the error table', () => {
+  test('notWritten: only pre-append rejections; sequenceError: the KIP-360 trio', async () => {
+    const { errorForName, errorForCode } = await import('../../src/protocol/error-codes.js');
+    const notWritten = (n: string) => errorForName(n)!.notWritten;
+    for (const n of ['NOT_ENOUGH_REPLICAS', 'INVALID_RECORD', 'MESSAGE_TOO_LARGE', 'TOPIC_AUTHORIZATION_FAILED', 'OUT_OF_ORDER_SEQUENCE_NUMBER', 'CORRUPT_MESSAGE']) expect(notWritten(n), n).toBe(true);
+    for (const n of ['NOT_LEADER_OR_FOLLOWER', 'REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'KAFKA_STORAGE_ERROR', 'UNKNOWN_SERVER_ERROR', 'NETWORK_EXCEPTION', 'LEADER_NOT_AVAILABLE']) expect(notWritten(n), n).toBe(false);
+    expect(errorForCode(9999).notWritten).toBe(false); // a code we do not know proves nothing
+    expect(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH'].every((n) => errorForName(n)!.sequenceError)).toBe(true);
+    expect(errorForName('NOT_LEADER_OR_FOLLOWER')!.sequenceError).toBe(false);
+  });
+});
