@@ -8,7 +8,7 @@
 
 import { parseArgs } from 'node:util';
 import {
-  buildMock,
+  prepareMock,
   javaTool,
   kafkaDown,
   kafkaPrepare,
@@ -28,7 +28,8 @@ const USAGE = `usage: npm run broker -- <command>
   create-topic NAME [--partitions P] [--replication-factor R] [--config k=v]...
                               create a topic on the running Kafka (Kafka's AdminClient)
   prepare                     resolve Kafka's jars, compile the Java helpers and the mock
-                              cluster now (what \`up\` would do on first use)
+                              cluster now (what \`up\` would do on first use; installs
+                              librdkafka-dev with apt-get if it is missing and we are root)
 state dir: ${'$'}KAFKA_WIRE_STATE_DIR or <repo>/.kafka-wire/`;
 
 const log = (msg) => process.stderr.write(`[broker] ${msg}\n`);
@@ -125,7 +126,7 @@ async function main(argv) {
     case 'prepare': {
       const k = await kafkaPrepare({ log });
       log(`Kafka classpath: ${k.classpath} jars; helpers: ${k.helpersJar}`);
-      log(`mock cluster: ${buildMock({ log })}`);
+      log(`mock cluster: ${await prepareMock({ log })}`);
       return 0;
     }
 
