@@ -122,6 +122,10 @@ export interface MetricGauges {
   requestsInFlight(): number;
   /** Seconds since the last successful metadata update. */
   metadataAgeSeconds(): number;
+  /** Sends accepted by send() but not in a batch yet (waiting for metadata or buffer memory). */
+  waitingSends(): number;
+  /** What those sends hold: their records' estimated serialized size (key, value, headers). */
+  waitingSendBytes(): number;
 }
 
 /**
@@ -219,6 +223,10 @@ export class ProducerMetrics {
       'waiting-threads': g ? g.waitingThreads() : NaN,
       'requests-in-flight': g ? g.requestsInFlight() : NaN,
       'metadata-age': g ? g.metadataAgeSeconds() : NaN,
+      // kafka-wire's own (send() never blocks the caller, so accepted sends can wait): records
+      // accepted but not yet in a batch, and the bytes they hold until they are.
+      'waiting-sends': g ? g.waitingSends() : NaN,
+      'waiting-send-bytes': g ? g.waitingSendBytes() : NaN,
     };
   }
 }

@@ -33,7 +33,7 @@ import { ProducerMetrics } from './metrics.js';
 import { ConnectionPool } from './network/connection-pool.js';
 import type { Transport } from './network/transport.js';
 import { UNKNOWN_PARTITION, choosePartition, murmur2, toPositive, type Partitioner, type PartitioningOptions, type TopicPartitionsView } from './partitioner/index.js';
-import { RECORD_BATCH_HEADER_SIZE, type RecordHeaderInput } from './protocol/record-batch.js';
+import { RECORD_BATCH_HEADER_SIZE, estimateRecordSizeUpperBound, type RecordHeaderInput } from './protocol/record-batch.js';
 import { currentRuntime, type Runtime } from './runtime.js';
 import { Metadata, type PartitionInfo } from './sender/metadata.js';
 import { Sender } from './sender/sender.js';
@@ -157,6 +157,8 @@ export class Producer {
   private readonly coldSends = new Map<string, Promise<void>>();
   /** Sends accepted but not yet in the accumulator (waiting for metadata or memory). */
   private readonly pendingSends = new Set<Promise<unknown>>();
+  /** Estimated bytes the pending sends hold (their records), for the waiting-send-bytes metric. */
+  private pendingSendBytes = 0;
   private state: 'open' | 'closing' | 'closed' = 'open';
   /** Topic names already checked against Kafka's rules. */
   private readonly validTopics = new Set<string>();
@@ -289,6 +291,8 @@ export class Producer {
       waitingThreads: () => this.accumulator.pool.queued,
       requestsInFlight: () => this.sender.requestsInFlight,
       metadataAgeSeconds: () => this.metadata.ageSeconds(),
+      waitingSends: () => this.pendingSends.size,
+      waitingSendBytes: () => this.pendingSendBytes,
     };
     this.sender.wakeup(); // bootstrap: fetch metadata and the producer id early, as Java does
     this.logger.info(`producer started (acks=${c.str('acks')}, idempotence=${c.bool('enable.idempotence')}, compression=${compressionName})`);
@@ -315,7 +319,8 @@ export class Producer {
     return deferred?.promise;
   }
 
-  private doSend(input: ProducerRecord<unknown, unknown>, slot: unknown): void {
+  /** Returns a promise only when the record has to wait (metadata, memory): it settles once the record is in a batch (or failed). */
+  private doSend(input: ProducerRecord<unknown, unknown>, slot: unknown): Promise<void> | undefined {
     if (this.state !== 'open') throw closedError();
     let record = input;
     if (record === null || typeof record !== 'object') throw new KafkaWireError('INVALID_RECORD', 'send() needs a record object { topic, key?, value, headers?, partition?, timestamp? }');
@@ -345,8 +350,7 @@ export class Producer {
     const view = this.metadata.topic(topic);
     const earlier = this.coldSends.get(topic);
     if (view !== undefined && earlier === undefined) {
-      this.append(topic, view, explicit, key, value, headers, timestamp, slot, now, this.maxBlockMs);
-      return;
+      return this.append(topic, view, explicit, key, value, headers, timestamp, slot, now, this.maxBlockMs);
     }
     // Cold path: wait (up to max.block.ms) for the topic's metadata, then append. Sends to the
     // topic that come meanwhile queue behind this one, so none overtakes an earlier one (Java's
@@ -366,7 +370,7 @@ export class Producer {
     void tail.then(() => {
       if (this.coldSends.get(topic) === tail) this.coldSends.delete(topic);
     });
-    this.trackPending(pending, slot, topic);
+    return this.trackPending(pending, slot, topic, estimateRecordSizeUpperBound(key, value, headers));
   }
 
   private append(
@@ -380,7 +384,7 @@ export class Producer {
     slot: unknown,
     now: number,
     maxBlockMs: number,
-  ): void {
+  ): Promise<void> | undefined {
     let partition: number;
     if (explicit !== undefined && explicit !== null) {
       if (explicit >= view.partitionCount) {
@@ -406,8 +410,15 @@ export class Producer {
     }
     if (result instanceof Promise) {
       this.sender.wakeup(); // memory is short: make sure the sender is draining
-      this.trackPending(result.then((r) => this.afterAppend(r, this.clock.now())), slot, topic);
-    } else this.afterAppend(result, now);
+      return this.trackPending(
+        result.then((r) => this.afterAppend(r, this.clock.now())),
+        slot,
+        topic,
+        estimateRecordSizeUpperBound(key, value, headers.length === 0 ? null : (headers as RecordHeaderInput[])),
+      );
+    }
+    this.afterAppend(result, now);
+    return undefined;
   }
 
   private afterAppend(result: AppendResult, now: number): void {
@@ -430,13 +441,23 @@ export class Producer {
     this.validTopics.add(topic);
   }
 
-  private trackPending(p: Promise<unknown>, slot: unknown, topic: string): void {
+  /**
+   * Tracks a send that waits (metadata or memory); a failure completes its slot. The returned
+   * promise never rejects: it settles when the record is in a batch or has failed. While it
+   * waits, the send holds its record (`bytes`, estimated), counted in waiting-send-bytes.
+   */
+  private trackPending(p: Promise<unknown>, slot: unknown, topic: string, bytes: number): Promise<void> {
     const tracked = p.then(
       () => undefined,
       (e: unknown) => this.complete(slot, asWireError(e), topic, -1, -1n, -1),
     );
     this.pendingSends.add(tracked);
-    void tracked.finally(() => this.pendingSends.delete(tracked));
+    this.pendingSendBytes += bytes;
+    void tracked.finally(() => {
+      this.pendingSends.delete(tracked);
+      this.pendingSendBytes -= bytes;
+    });
+    return tracked;
   }
 
   /** The accumulator's completion handler: one call per record, in record order. */
@@ -473,6 +494,51 @@ export class Producer {
     if (codec !== null) return isSyncCodec(codec) ? codec.compress(data, this.compressionLevel) : codec.compress(data, this.compressionLevel);
     return this.codecLoad!.then((c) => c.compress(data, this.compressionLevel));
   };
+
+  /**
+   * A WHATWG WritableStream of records into this producer, with backpressure from buffer.memory:
+   * a write resolves once its record is in a batch — at once while memory is free, later while
+   * buffer.memory is exhausted or the topic's metadata is awaited — so a source piped into it
+   * (`readable.pipeTo(producer.writable())`) is paused instead of piling up waiting sends.
+   * Delivery is not awaited per write (that would allow one batch in flight): a record that fails
+   * errors the stream with its KafkaWireError (later writes reject with it; records already
+   * written still settle). close() flushes and rejects if any record written through the stream
+   * failed. The producer stays open; close it yourself. One shared callback, no promise per record.
+   */
+  writable(options: { highWaterMark?: number } = {}): WritableStream<ProducerRecord<unknown, unknown>> {
+    const highWaterMark = options.highWaterMark ?? 1;
+    if (!Number.isInteger(highWaterMark) || highWaterMark < 0) throw new TypeError('writable({ highWaterMark }): a non-negative integer');
+    let failure: KafkaWireError | null = null;
+    let controller: WritableStreamDefaultController | null = null;
+    const delivered: SendCallback = (err) => {
+      if (err !== null && failure === null) {
+        failure = err;
+        controller?.error(err);
+      }
+    };
+    const slot = this.interceptors.length > 0 ? new InterceptedSlot(delivered) : delivered;
+    return new WritableStream<ProducerRecord<unknown, unknown>>(
+      {
+        start: (c) => {
+          controller = c;
+        },
+        write: (record) => {
+          if (failure !== null) throw failure;
+          // A record refused at once (bad input, closed producer) rejects this write.
+          try {
+            return this.doSend(record, slot);
+          } catch (e) {
+            throw asWireError(e);
+          }
+        },
+        close: async () => {
+          await this.flush();
+          if (failure !== null) throw failure;
+        },
+      },
+      { highWaterMark, size: () => 1 },
+    );
+  }
 
   // --- flush / close ------------------------------------------------------------------------
 

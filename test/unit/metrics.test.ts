@@ -30,7 +30,7 @@ describe('metrics', () => {
   test('snapshot carries Java names, gauges included', () => {
     const clock = new ManualClock(0);
     const m = new ProducerMetrics(clock);
-    m.gauges = { bufferTotalBytes: () => 100, bufferAvailableBytes: () => 40, waitingThreads: () => 0, requestsInFlight: () => 2, metadataAgeSeconds: () => 1 };
+    m.gauges = { bufferTotalBytes: () => 100, bufferAvailableBytes: () => 40, waitingThreads: () => 0, requestsInFlight: () => 2, metadataAgeSeconds: () => 1, waitingSends: () => 3, waitingSendBytes: () => 300 };
     m.requestLatency.record(12);
     m.requestLatency.record(30);
     const snap = m.snapshot();
