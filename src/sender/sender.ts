@@ -889,7 +889,7 @@ export class Sender {
     }
     return new KafkaWireError(
       'TIMEOUT',
-      `Expiring ${batch.recordCount} record(s) for ${tp.topic}-${tp.partition}: ${now - batch.createdMs} ms has passed since batch creation ` +
+      `Expiring ${batch.recordCount} record(s) for ${tp.topic}-${tp.partition}: ${Math.floor(now - batch.createdMs)} ms has passed since batch creation ` +
         `(delivery.timeout.ms=${this.d.config.deliveryTimeoutMs})${why}`,
       { retriable: true, ...(last ? { cause: last } : {}) },
     );
