@@ -276,8 +276,9 @@ export const InitProducerIdResponseDef: MessageDef = {
     { name: 'errorCode', type: 'int16', versions: '0+' },
     { name: 'producerId', type: 'int64', versions: '0+', default: '-1' },
     { name: 'producerEpoch', type: 'int16', versions: '0+' },
-    { name: 'ongoingTxnProducerId', type: 'int64', versions: '6+', default: '-1', ignorable: true },
-    { name: 'ongoingTxnProducerEpoch', type: 'int16', versions: '6+', default: '-1', ignorable: true },
+    // Not ignorable (unlike most additions): Java refuses a non-default value below v6.
+    { name: 'ongoingTxnProducerId', type: 'int64', versions: '6+', default: '-1' },
+    { name: 'ongoingTxnProducerEpoch', type: 'int16', versions: '6+', default: '-1' },
   ],
 };
 
