@@ -7,8 +7,10 @@
  *   lz4.ts; its frame decoder for decompression.
  * - `@mongodb-js/zstd` 1.x (napi-rs): async compress/decompress of whole zstd frames.
  */
+import { ProtocolError } from '../errors.js';
 import { COMPRESSION_LEVELS, type CompressionCodec, type SyncCompressionCodec } from './codec.js';
 import { lz4FrameCompress } from './lz4.js';
+import { snappyUncompressedLength } from './snappy-raw.js';
 import { xerialDecode, xerialEncode, type RawSnappy } from './xerial.js';
 
 /** A Node Buffer view of `data` without copying (native packages want Buffers). */
@@ -46,7 +48,12 @@ export function nativeSnappyCodec(mod: unknown): SyncCompressionCodec {
   const s = pick(mod, 'snappy', ['compressSync', 'uncompressSync'] as const) as unknown as NativeSnappy;
   const raw: RawSnappy = {
     compress: (block) => s.compressSync(asBuffer(block)),
-    uncompress: (block) => s.uncompressSync(asBuffer(block), { asBuffer: true }),
+    uncompress: (block) => {
+      // snappy allocates (and zero-fills) the length the block's preamble claims before it
+      // decodes anything: check it as the pure decoder does (one input byte yields <= 64 bytes).
+      if (snappyUncompressedLength(block)[0] > block.length * 64) throw new ProtocolError('snappy: uncompressed length larger than possible');
+      return s.uncompressSync(asBuffer(block), { asBuffer: true });
+    },
   };
   return Object.freeze({
     id: 2,

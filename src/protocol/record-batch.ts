@@ -432,8 +432,14 @@ export async function readRecordBatches(data: Uint8Array, decompress?: Decompres
     const recordCount = v.getInt32(OFFSET_RECORD_COUNT);
     let section = bytes.subarray(RECORD_BATCH_HEADER_SIZE);
     if (compression !== 0) {
+      if (compression > 4) throw new ProtocolError(`RecordBatch at byte ${pos} names unknown compression codec ${compression}`);
       if (!decompress) throw new ProtocolError(`RecordBatch at byte ${pos} is compressed (codec ${compression}) and no decompressor was given`);
-      section = await decompress(compression, section);
+      try {
+        section = await decompress(compression, section);
+      } catch (cause) {
+        // Corrupt compressed data: native codecs and zlib throw plain Errors; report it as what it is.
+        throw new ProtocolError(`RecordBatch at byte ${pos}: records section (codec ${compression}) does not decompress: ${(cause as Error)?.message ?? cause}`, { cause });
+      }
     }
     if (recordCount < 0 || recordCount > section.length) {
       throw new ProtocolError(`RecordBatch at byte ${pos} claims ${recordCount} records in ${section.length} bytes`);
