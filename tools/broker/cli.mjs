@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run broker -- up [--brokers N] [--mock] | down [--mock | --kafka] | status [--json]
+// npm run broker -- up [--brokers N] [--mock | --kfake] | down [--mock | --kfake | --kafka] | status [--json]
 //                 | create-topic NAME [--partitions P] [--replication-factor R] [--config k=v]...
 //                 | prepare
 //
@@ -9,6 +9,10 @@
 import { parseArgs } from 'node:util';
 import {
   prepareMock,
+  prepareKfake,
+  kfakeDown,
+  kfakeStatus,
+  kfakeUp,
   javaTool,
   kafkaDown,
   kafkaPrepare,
@@ -21,14 +25,17 @@ import {
 } from './index.mjs';
 
 const USAGE = `usage: npm run broker -- <command>
-  up [--brokers N] [--mock]   start Apache Kafka (KRaft) (or librdkafka's mock cluster) and
-                              print bootstrap.servers=... as the last line; reuses a running one
-  down [--mock | --kafka]     stop what \`up\` started (both by default) and delete its data
+  up [--brokers N] [--mock | --kfake]
+                              start Apache Kafka (KRaft) (or librdkafka's mock cluster, or
+                              franz-go's kfake, built with Go) and print bootstrap.servers=...
+                              as the last line; reuses a running one
+  down [--mock | --kfake | --kafka]
+                              stop what \`up\` started (all by default) and delete its data
   status [--json]             what runs, with pids, ports and log files
   create-topic NAME [--partitions P] [--replication-factor R] [--config k=v]...
                               create a topic on the running Kafka (Kafka's AdminClient)
-  prepare                     resolve Kafka's jars, compile the Java helpers and the mock
-                              cluster now (what \`up\` would do on first use; installs
+  prepare                     resolve Kafka's jars, compile the Java helpers, the mock
+                              cluster and kfake (go build) now (what \`up\` would do on first use; installs
                               librdkafka-dev with apt-get if it is missing and we are root)
 state dir: ${'$'}KAFKA_WIRE_STATE_DIR or <repo>/.kafka-wire/`;
 
@@ -41,6 +48,7 @@ async function main(argv) {
     options: {
       brokers: { type: 'string' },
       mock: { type: 'boolean', default: false },
+      kfake: { type: 'boolean', default: false },
       kafka: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       partitions: { type: 'string', default: '1' },
@@ -62,7 +70,13 @@ async function main(argv) {
         brokers = Number(values.brokers);
         if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) throw new Error(`--brokers must be 1..9, got ${values.brokers}`);
       }
-      if (values.mock) {
+      if (values.kfake) {
+        const st = await kfakeUp({ brokers, log });
+        if (st.reused) log('kfake cluster already up');
+        console.log(`log=${st.log}`);
+        console.log(`control=127.0.0.1:${st.controlPort}`);
+        console.log(`bootstrap.servers=${st.bootstrap}`);
+      } else if (values.mock) {
         const st = await mockUp({ brokers, log });
         if (st.reused) log('mock cluster already up');
         console.log(`log=${st.log}`);
@@ -78,7 +92,7 @@ async function main(argv) {
     }
 
     case 'down': {
-      const both = !values.mock && !values.kafka;
+      const both = !values.mock && !values.kafka && !values.kfake;
       if (both || values.kafka) {
         const r = await kafkaDown();
         log(r ? `Kafka stopped (pids ${r.pids.join(' ')}${r.killed.length ? `; SIGKILLed ${r.killed.join(' ')}` : ''})` : 'Kafka was not running');
@@ -87,14 +101,19 @@ async function main(argv) {
         const r = await mockDown();
         log(r ? `mock cluster stopped (pid ${r.pids.join(' ')})` : 'mock cluster was not running');
       }
+      if (both || values.kfake) {
+        const r = await kfakeDown();
+        log(r ? `kfake cluster stopped (pid ${r.pids.join(' ')})` : 'kfake cluster was not running');
+      }
       return 0;
     }
 
     case 'status': {
       const k = kafkaStatus();
       const m = mockStatus();
+      const f = kfakeStatus();
       if (values.json) {
-        console.log(JSON.stringify({ stateDir: stateDir(), kafka: k, mock: m }, null, 2));
+        console.log(JSON.stringify({ stateDir: stateDir(), kafka: k, mock: m, kfake: f }, null, 2));
         return 0;
       }
       console.log(`state dir: ${stateDir()}`);
@@ -108,6 +127,10 @@ async function main(argv) {
       if (!m) console.log('mock: down');
       else {
         console.log(`mock: ${m.alive ? 'up' : 'STALE (process died; run down --mock)'}  bootstrap.servers=${m.bootstrap}  control=127.0.0.1:${m.controlPort}  pid ${m.pid}  log ${m.log}`);
+      }
+      if (!f) console.log('kfake: down');
+      else {
+        console.log(`kfake: ${f.alive ? 'up' : 'STALE (process died; run down --kfake)'}  bootstrap.servers=${f.bootstrap}  control=127.0.0.1:${f.controlPort}  pid ${f.pid}  log ${f.log}`);
       }
       return 0;
     }
@@ -127,6 +150,7 @@ async function main(argv) {
       const k = await kafkaPrepare({ log });
       log(`Kafka classpath: ${k.classpath} jars; helpers: ${k.helpersJar}`);
       log(`mock cluster: ${await prepareMock({ log })}`);
+      log(`kfake: ${await prepareKfake({ log })}`);
       return 0;
     }
 

@@ -42,6 +42,19 @@ export interface MockState {
   reused?: boolean;
 }
 
+export interface KfakeState {
+  kind: 'kfake';
+  pid: number;
+  brokers: number;
+  log: string;
+  bootstrap: string;
+  /** TCP port of the control channel on 127.0.0.1 (see tools/kfake/main.go). */
+  controlPort: number;
+  managed?: boolean;
+  alive?: boolean;
+  reused?: boolean;
+}
+
 export const REPO_ROOT: string;
 export function stateDir(): string;
 export function probeMetadata(
@@ -79,6 +92,14 @@ export function mockStatus(): MockState | null;
 export function buildMock(opts?: { log?: Log }): string;
 /** Installs librdkafka-dev if missing and root, then builds the mock; throws with the reason. */
 export function prepareMock(opts?: { log?: Log }): Promise<string>;
+
+export function kfakeUp(opts?: { brokers?: number; log?: Log; lease?: boolean }): Promise<KfakeState>;
+export function kfakeRelease(): Promise<boolean>;
+export function kfakeDown(): Promise<{ pids: number[]; killed: number[] } | null>;
+export function kfakeStatus(): KfakeState | null;
+/** go build of tools/kfake into ~/.cache/kafka-wire/kfake (cached by source hash); resolves the binary's path, or throws (no Go, build failed). */
+export function buildKfake(opts?: { log?: Log }): Promise<string>;
+export function prepareKfake(opts?: { log?: Log }): Promise<string>;
 
 /** null when librdkafka-dev is there (or was just installed), else why not. Never throws. */
 export function ensureLibrdkafkaDev(opts?: { log?: Log }): Promise<string | null>;

@@ -3,4 +3,5 @@
 export { stateDir, probeMetadata, probeApiVersions, REPO_ROOT } from './common.mjs';
 export { kafkaUp, kafkaDown, kafkaRelease, kafkaStatus, kafkaClasspath, kafkaPrepare, javaTool, javaService, kafkaMain } from './kafka.mjs';
 export { mockUp, mockDown, mockRelease, mockStatus, buildMock, prepareMock } from './mock.mjs';
+export { kfakeUp, kfakeDown, kfakeRelease, kfakeStatus, buildKfake, prepareKfake } from './kfake.mjs';
 export { ensureBun, ensureLibrdkafkaDev, userCacheDir } from './system-deps.mjs';
