@@ -1,6 +1,19 @@
 /**
  * Time and timers, injected everywhere so the accumulator and sender logic run under a fake
  * clock in unit tests (no sleeps). `SystemClock` is the real one.
+ *
+ * Two kinds of time, as Java's `Time` (milliseconds() for timestamps, nanoseconds() for
+ * intervals), but with the split made where it matters:
+ * - `now()` is MONOTONIC: deadlines, backoff, idle time, linger, metric windows. A wall-clock
+ *   step (NTP, an operator, a VM resume) must not move a request.timeout.ms deadline. It is
+ *   anchored to the epoch when the process started, so values look like epoch ms and the two
+ *   clocks agree until the wall clock steps.
+ * - `wallClockMs()` is the wall clock, for record timestamps (CreateTime) only.
+ *
+ * Timers: `setTimer` is the one place delays are clamped. JavaScript hosts store a timer delay
+ * as an int32: anything above 2^31-1 ms (~24.8 days) fires after ~1 ms. `createClock` chains
+ * such timers in steps of at most 2^31-1 ms until the deadline is reached, and treats a delay of
+ * Infinity as "never" (no timer at all, so nothing keeps the process alive).
  */
 export interface TimerHandle {
   /** Stops the timer; calling it twice is harmless. */
@@ -8,25 +21,90 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds since the epoch (may be fractional for a monotonic source; treat as ms). */
+  /** Monotonic milliseconds (may be fractional), anchored near the epoch. For intervals and deadlines. */
   now(): number;
-  /** Runs `fn` after `ms` milliseconds. Timers must never keep a closed producer's process alive. */
+  /**
+   * Wall-clock milliseconds since the epoch, for record timestamps. Optional for test clocks:
+   * callers fall back to `now()`.
+   */
+  wallClockMs?(): number;
+  /**
+   * Runs `fn` after `ms` milliseconds (clamped to >= 0; Infinity = never; delays above 2^31-1
+   * are honoured, not truncated). Timers must never keep a closed producer's process alive.
+   */
   setTimer(fn: () => void, ms: number): TimerHandle;
 }
 
-export const SystemClock: Clock = {
-  now: () => Date.now(),
-  setTimer(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(t) };
-  },
+/** The largest delay a JavaScript host timer takes without overflowing (int32). */
+export const MAX_TIMER_DELAY_MS = 0x7fffffff;
+
+/** What `createClock` needs from the host: its time sources and raw timers. */
+export interface TimerHost {
+  /** Monotonic ms (any origin). */
+  monotonicMs(): number;
+  /** Wall-clock ms since the epoch. */
+  wallClockMs(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const NEVER: TimerHandle = { cancel() {} };
+
+/** A Clock over `host`: monotonic now() anchored to the epoch, clamped and chained timers. */
+export function createClock(host: TimerHost): Clock {
+  const origin = host.wallClockMs() - host.monotonicMs();
+  const now = (): number => origin + host.monotonicMs();
+  return {
+    now,
+    wallClockMs: () => host.wallClockMs(),
+    setTimer(fn, ms) {
+      if (ms === Infinity) return NEVER;
+      const delay = ms > 0 ? ms : 0; // also NaN -> 0
+      if (delay <= MAX_TIMER_DELAY_MS) {
+        const t = host.setTimeout(fn, delay);
+        return { cancel: () => host.clearTimeout(t) };
+      }
+      // Longer than a host timer can hold: wake up every 2^31-1 ms until the deadline.
+      const deadline = now() + delay;
+      let current: unknown;
+      let cancelled = false;
+      const step = (): void => {
+        if (cancelled) return;
+        const left = deadline - now();
+        if (left <= 0) {
+          fn();
+          return;
+        }
+        current = host.setTimeout(step, Math.min(left, MAX_TIMER_DELAY_MS));
+      };
+      step();
+      return {
+        cancel: () => {
+          cancelled = true;
+          host.clearTimeout(current);
+        },
+      };
+    },
+  };
+}
+
+/** The global host: performance.now() (monotonic in Node, Bun, Deno, browsers, workers) and Date.now(). */
+const globalHost: TimerHost = {
+  monotonicMs: typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now(),
+  wallClockMs: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+export const SystemClock: Clock = createClock(globalHost);
 
 /** A manually advanced clock for tests: timers fire in deadline order inside `advance`. */
 export class ManualClock implements Clock {
   private current: number;
   private seq = 0;
   private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  /** Offset of the wall clock from `now()`: tests step it with `stepWallClock`. */
+  private wallOffset = 0;
 
   constructor(start = 1_700_000_000_000) {
     this.current = start;
@@ -36,9 +114,19 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
+  wallClockMs(): number {
+    return this.current + this.wallOffset;
+  }
+
+  /** Steps the wall clock (not the monotonic one) by `ms`, as NTP or an operator would. */
+  stepWallClock(ms: number): void {
+    this.wallOffset += ms;
+  }
+
   setTimer(fn: () => void, ms: number): TimerHandle {
+    if (ms === Infinity) return NEVER;
     const id = ++this.seq;
-    this.timers.set(id, { at: this.current + Math.max(0, ms), fn });
+    this.timers.set(id, { at: this.current + (ms > 0 ? ms : 0), fn });
     return { cancel: () => void this.timers.delete(id) };
   }
 
