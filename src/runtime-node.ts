@@ -7,7 +7,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import { NATIVE_PACKAGES, type CompressionName } from './compression/codec.js';
 import { ConfigError } from './errors.js';
-import { NodeTransport } from './network/node-transport.js';
+import { NodeTransport, type NodeTransportOptions } from './network/node-transport.js';
 import { registerRuntime, type Diagnostics, type Runtime } from './runtime.js';
 
 const require = createRequire(import.meta.url);
@@ -48,6 +48,15 @@ function resolvable(pkg: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Node's Runtime with transport options: `lookup` replaces dns.lookup (tests control name
+ * resolution this way: `new Producer(config, { runtime: createNodeRuntime({ lookup }) })`),
+ * `maxConcurrentLookups` bounds lookups on libuv's threadpool.
+ */
+export function createNodeRuntime(options: NodeTransportOptions = {}): Runtime {
+  return { ...nodeRuntime, transport: () => new NodeTransport(options) };
 }
 
 export const nodeRuntime: Runtime = {

@@ -18,11 +18,12 @@
  * the setup timeout (socket.connection.setup.timeout.ms, +-20%, capped at .max.ms).
  */
 import { KafkaWireError, NetworkError } from '../errors.js';
-import { formatHostPort, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
+import { formatEndpoint, formatHostPort, isIpLiteral, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
 import { ExponentialBackoff } from '../backoff.js';
 import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import { BrokerConnection } from './connection.js';
-import type { Socketish, Transport } from './transport.js';
+import { describeError } from './describe-error.js';
+import type { ResolvedAddress, Socketish, Transport } from './transport.js';
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'handshaking' | 'ready';
 
@@ -77,6 +78,11 @@ interface NodeState {
   reconnectBackoffMs: number;
   failedConnectAttempts: number;
   connectionSetupTimeoutMs: number;
+  /** The host's resolved addresses (empty = resolve on the next attempt), Java's NodeConnectionState.addresses. */
+  addresses: readonly ResolvedAddress[];
+  addressIndex: number;
+  /** The IP address of the current attempt or connection, when the host is a name. */
+  address: string | undefined;
   lastError: KafkaWireError | undefined;
   /** awaitReady callers waiting for this node's state to change. */
   waiters: Array<() => void>;
@@ -316,7 +322,8 @@ export class ConnectionPool {
       if (this.ready(nodeId, now)) return st.connection!;
       if (now >= deadline) {
         const broker = `node ${nodeId} (${formatHostPort(st.host, st.port)})`;
-        throw new KafkaWireError('TIMEOUT', `${broker} was not ready within ${timeoutMs} ms`, {
+        const why = st.lastError !== undefined ? `: ${st.lastError.message}` : '';
+        throw new KafkaWireError('TIMEOUT', `${broker} was not ready within ${timeoutMs} ms${why}`, {
           retriable: true,
           cause: st.lastError,
         });
@@ -339,7 +346,7 @@ export class ConnectionPool {
         resolve();
       };
       st.waiters.push(wake);
-      timer = this.#clock.setTimer(wake, Math.min(Math.max(ms, 0), 0x7fffffff));
+      timer = this.#clock.setTimer(wake, ms); // the Clock clamps (and chains) the delay
       this.#waitTimers.add(timer);
     });
   }
@@ -405,6 +412,9 @@ export class ConnectionPool {
       reconnectBackoffMs: this.#reconnectBackoff.backoff(0),
       failedConnectAttempts: 0,
       connectionSetupTimeoutMs: this.#setupTimeout.backoff(0),
+      addresses: [],
+      addressIndex: 0,
+      address: undefined,
       lastError: undefined,
       waiters: [],
     };
@@ -432,30 +442,94 @@ export class ConnectionPool {
     st.state = 'connecting';
     st.lastConnectAttemptMs = now;
     st.abort = abort;
-    let connecting: Promise<Socketish>;
-    try {
-      connecting = this.#transport.connect(st.host, st.port, { timeoutMs: st.connectionSetupTimeoutMs, signal: abort.signal });
-    } catch (error) {
-      connecting = Promise.reject(error);
+    // Java's ClusterConnectionStates.connecting(): every attempt after the first moves to the
+    // next resolved address; past the last one the list is dropped and resolved again.
+    if (st.addresses.length > 0) {
+      st.addressIndex = (st.addressIndex + 1) % st.addresses.length;
+      if (st.addressIndex === 0) st.addresses = [];
     }
-    connecting.then(
-      (socket) => {
-        if (this.#closed || st.attempt !== attempt || this.#nodes.get(st.nodeId) !== st) {
+    const current = (): boolean => !this.#closed && st.attempt === attempt && this.#nodes.get(st.nodeId) === st;
+    const fail = (error: unknown): void => {
+      if (!current()) return;
+      st.abort = undefined;
+      const broker = `node ${st.nodeId} (${formatEndpoint(st.host, st.port, st.address)})`;
+      const reason =
+        error instanceof KafkaWireError
+          ? error
+          : new NetworkError(`Connection to ${broker} failed: ${describeError(error)}`, { broker, cause: error });
+      this.#disconnected(st, this.#clock.now(), reason);
+    };
+    const open = (host: string, timeoutMs: number): void => {
+      let connecting: Promise<Socketish>;
+      try {
+        connecting = this.#transport.connect(host, st.port, {
+          timeoutMs,
+          signal: abort.signal,
+          ...(host !== st.host ? { hostname: st.host } : {}),
+        });
+      } catch (error) {
+        connecting = Promise.reject(error);
+      }
+      connecting.then((socket) => {
+        if (!current()) {
           socket.destroy();
           return;
         }
         st.abort = undefined;
         this.#connected(st, socket);
+      }, fail);
+    };
+    const resolve = this.#transport.resolve;
+    if (resolve === undefined || isIpLiteral(st.host)) {
+      st.address = undefined;
+      open(st.host, st.connectionSetupTimeoutMs);
+      return;
+    }
+    if (st.addresses.length > 0) {
+      st.address = st.addresses[st.addressIndex]!.address;
+      open(st.address, st.connectionSetupTimeoutMs);
+      return;
+    }
+    // Resolve once for this attempt; the lookup counts against the setup timeout.
+    st.address = undefined;
+    const setupTimeoutMs = st.connectionSetupTimeoutMs;
+    const started = this.#clock.now();
+    let timer: TimerHandle | undefined;
+    let expired = false;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimer(() => {
+        expired = true;
+        const broker = `node ${st.nodeId} (${formatHostPort(st.host, st.port)})`;
+        reject(new NetworkError(`Connection setup to ${broker} timed out after ${setupTimeoutMs} ms while resolving ${st.host}`, { broker }));
+      }, setupTimeoutMs);
+    });
+    abort.signal.addEventListener('abort', () => timer?.cancel(), { once: true }); // reset/close: no timer left
+    const lookup = (async () => resolve.call(this.#transport, st.host, abort.signal))();
+    Promise.race([lookup, timedOut]).then(
+      (addresses) => {
+        timer?.cancel();
+        if (!current()) return;
+        if (addresses.length === 0) {
+          fail(new NetworkError(`Couldn't resolve ${st.host} (node ${st.nodeId}): no addresses`, { broker: `node ${st.nodeId} (${formatHostPort(st.host, st.port)})` }));
+          return;
+        }
+        st.addresses = addresses;
+        st.addressIndex = 0;
+        st.address = addresses[0]!.address;
+        open(st.address, Math.max(1, setupTimeoutMs - (this.#clock.now() - started)));
       },
       (error: unknown) => {
-        if (this.#closed || st.attempt !== attempt || this.#nodes.get(st.nodeId) !== st) return;
-        st.abort = undefined;
+        timer?.cancel();
+        if (expired) {
+          abort.abort(); // no longer interested: a lookup still queued behind others never starts
+          fail(error);
+          return;
+        }
         const broker = `node ${st.nodeId} (${formatHostPort(st.host, st.port)})`;
-        const reason =
-          error instanceof KafkaWireError ? error : new NetworkError(`Connection to ${broker} failed`, { broker, cause: error });
-        this.#disconnected(st, this.#clock.now(), reason);
+        fail(new NetworkError(`Couldn't resolve ${st.host} for ${broker}: ${describeError(error)}`, { broker, cause: error }));
       },
     );
+    lookup.catch(() => {}); // lost the race: its rejection is nobody's business
   }
 
   #connected(st: NodeState, socket: Socketish): void {
@@ -463,6 +537,7 @@ export class ConnectionPool {
       nodeId: st.nodeId,
       host: st.host,
       port: st.port,
+      ...(st.address !== undefined ? { address: st.address } : {}),
       clock: this.#clock,
       ...this.#connectionOptions,
       onClose: (reason) => {

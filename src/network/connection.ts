@@ -17,9 +17,18 @@
  * Failures: every failure of the connection (peer closed, socket error, corrupt stream, a
  * request timing out) closes it and fails every in-flight request with a retriable error, as
  * Kafka's Java client does; the owner retries on a new connection.
+ *
+ * Buffer lifetime (the rule the Sender's buffer reuse relies on, KAFKA-19012): a request's
+ * promise settles only once no socket can read the request's bytes any more. It resolves after
+ * its write completed (the write callback) AND its response arrived (a response that arrives
+ * first waits for the write callback); it rejects only after the socket was destroyed, so
+ * whatever was still queued is dropped, never sent later. Whoever owns `buffer`/`chunks` may
+ * reuse them as soon as the promise settles, whichever way. Closing therefore destroys the
+ * socket (TCP RST where the transport can) whenever anything is in flight or not yet written;
+ * only an idle connection with nothing queued is closed gracefully (FIN after the queue).
  */
 import { KafkaWireError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js';
-import { formatHostPort } from './address.js';
+import { formatEndpoint } from './address.js';
 import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -33,6 +42,7 @@ import {
   readInt32BE,
   writeInt32BE,
 } from './framing.js';
+import { describeError } from './describe-error.js';
 import type { Socketish, Transport } from './transport.js';
 
 /**
@@ -74,6 +84,8 @@ export interface BrokerConnectionOptions {
   readonly nodeId: number;
   readonly host: string;
   readonly port: number;
+  /** The resolved IP address the socket connected to, when `host` is a name (error messages: `name/ip:port`). */
+  readonly address?: string;
   /** max.in.flight.requests.per.connection. Default 5. */
   readonly maxInFlight?: number;
   /** request.timeout.ms: how long a request may wait for its response. Default 30000. */
@@ -96,9 +108,6 @@ export interface BrokerConnectionOptions {
 /** What `request(..., { expectResponse: false })` resolves with. */
 const NO_RESPONSE = new Uint8Array(0);
 
-/** Node's timers overflow above 2^31-1 ms; the timer handler re-checks and re-arms, so clamping is safe. */
-const MAX_TIMER_DELAY_MS = 0x7fffffff;
-
 /** One request in flight: awaiting its response, or (acks=0) waiting for its bytes to flush. */
 interface InFlightRequest {
   readonly correlationId: number;
@@ -106,6 +115,11 @@ interface InFlightRequest {
   readonly apiVersion: number;
   readonly timeoutMs: number;
   readonly deadline: number;
+  readonly expectResponse: boolean;
+  /** The write callback fired: the socket no longer reads this request's bytes. */
+  written: boolean;
+  /** The response, when it arrived before the write callback (held until then). */
+  response: Uint8Array | undefined;
   readonly resolve: (response: Uint8Array) => void;
   readonly reject: (error: Error) => void;
 }
@@ -114,7 +128,9 @@ export class BrokerConnection {
   readonly nodeId: number;
   readonly host: string;
   readonly port: number;
-  /** `node 1 (host:port)`, as used in error messages. */
+  /** The IP address connected to, when known (`host` may be a name). */
+  readonly address: string | undefined;
+  /** `node 1 (host:port)`, or `node 1 (name/ip:port)` for a resolved name, as used in error messages. */
   readonly broker: string;
   readonly maxInFlight: number;
 
@@ -128,8 +144,10 @@ export class BrokerConnection {
 
   /** Requests awaiting a response, oldest first (= the order responses arrive in). */
   #awaiting: InFlightRequest[] = [];
-  /** Requests expecting no response whose bytes are not yet flushed, oldest first. */
-  #unflushed: InFlightRequest[] = [];
+  /** Requests whose write callback has not fired yet, in write order (= callback order). */
+  #unwritten: InFlightRequest[] = [];
+  /** Requests sent and not settled: awaiting a response, or their write callback, or both. */
+  #pending = 0;
   #nextCorrelationId = 0;
   #closed = false;
   /** The socket's buffer is above its high-water mark: hold sends until it drains. */
@@ -153,7 +171,8 @@ export class BrokerConnection {
     this.nodeId = options.nodeId;
     this.host = options.host;
     this.port = options.port;
-    this.broker = `node ${options.nodeId} (${formatHostPort(options.host, options.port)})`;
+    this.address = options.address;
+    this.broker = `node ${options.nodeId} (${formatEndpoint(options.host, options.port, options.address)})`;
     this.maxInFlight = options.maxInFlight ?? 5;
     if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1)) {
       throw new RangeError(`maxInFlight must be an integer >= 1, got ${this.maxInFlight}`);
@@ -176,7 +195,12 @@ export class BrokerConnection {
 
   /** Requests sent and not yet completed: awaiting a response, or (acks=0) not yet flushed. */
   get inFlightCount(): number {
-    return this.#awaiting.length + this.#unflushed.length;
+    return this.#pending;
+  }
+
+  /** Requests whose bytes the socket has not finished writing (their buffers are still read). */
+  get unwrittenCount(): number {
+    return this.#unwritten.length;
   }
 
   get isClosed(): boolean {
@@ -194,7 +218,7 @@ export class BrokerConnection {
    * stuck in the send buffer).
    */
   canSend(): boolean {
-    return !this.#closed && !this.#needDrain && this.#awaiting.length + this.#unflushed.length < this.maxInFlight;
+    return !this.#closed && !this.#needDrain && this.#pending < this.maxInFlight;
   }
 
   /**
@@ -218,7 +242,7 @@ export class BrokerConnection {
     if (this.#closed) {
       return Promise.reject(new NetworkError(`Connection to ${this.broker} is closed`, { broker: this.broker }));
     }
-    if (this.#awaiting.length + this.#unflushed.length >= this.maxInFlight) {
+    if (this.#pending >= this.maxInFlight) {
       throw new KafkaWireError(
         'ILLEGAL_STATE',
         `${this.broker} already has ${this.maxInFlight} requests in flight (max.in.flight.requests.per.connection); check canSend() before request()`,
@@ -242,16 +266,20 @@ export class BrokerConnection {
         apiVersion: readInt16BE(buffer, REQUEST_API_VERSION_OFFSET),
         timeoutMs,
         deadline: now + timeoutMs,
+        expectResponse,
+        written: false,
+        response: undefined,
         resolve,
         reject,
       };
       this.#lastActivityMs = now;
       let accepted: boolean;
       try {
-        const onFlushed = expectResponse ? undefined : (error?: Error | null) => this.#onFlushed(request, error);
         if (expectResponse) this.#awaiting.push(request);
-        else this.#unflushed.push(request);
-        accepted = chunks === undefined || chunks.length === 0 ? this.#socket.write(buffer, onFlushed) : this.#writeGathered(buffer, chunks, onFlushed);
+        this.#unwritten.push(request);
+        this.#pending++;
+        const onWritten = this.#onWritten;
+        accepted = chunks === undefined || chunks.length === 0 ? this.#socket.write(buffer, onWritten) : this.#writeGathered(buffer, chunks, onWritten);
       } catch (error) {
         // A transport that throws instead of reporting through onClose: same outcome.
         const message = error instanceof Error ? error.message : String(error);
@@ -280,8 +308,9 @@ export class BrokerConnection {
   }
 
   /**
-   * Closes the connection now. Requests still in flight fail with a retriable NetworkError;
-   * bytes already queued are still flushed before the socket closes. Idempotent.
+   * Closes the connection now. Requests still in flight fail with a retriable NetworkError, and
+   * then the socket is destroyed (what is queued is dropped, see "Buffer lifetime" above); an idle
+   * connection with nothing queued closes gracefully. Idempotent.
    */
   close(): void {
     const failWith = new NetworkError(`Connection to ${this.broker} was closed by the client`, { broker: this.broker });
@@ -326,25 +355,42 @@ export class BrokerConnection {
       );
       return;
     }
-    const wasFull = this.#awaiting.length + this.#unflushed.length >= this.maxInFlight;
     this.#awaiting.shift();
     this.#lastActivityMs = this.#clock.now();
-    request.resolve(frame);
-    if (wasFull) this.#notifyWritable();
-  };
-
-  #onFlushed(request: InFlightRequest, error: Error | null | undefined): void {
-    if (this.#closed) return; // already failed by the shutdown
-    const index = this.#unflushed.indexOf(request); // writes flush in order: index 0 in practice
-    if (index < 0) return;
-    if (error) {
-      this.destroy(new NetworkError(`Failed to write to ${this.broker}: ${error.message}`, { broker: this.broker, cause: error }));
+    if (!request.written) {
+      // Answered before its write callback (a peer that answers early): the socket may still be
+      // reading the request's bytes, so the caller must not get its buffers back yet.
+      request.response = frame;
       return;
     }
-    const wasFull = this.#awaiting.length + this.#unflushed.length >= this.maxInFlight;
-    this.#unflushed.splice(index, 1);
-    this.#lastActivityMs = this.#clock.now();
-    request.resolve(NO_RESPONSE);
+    this.#settle(request, frame);
+  };
+
+  /** The write callback shared by every request: Node calls write callbacks in write order. */
+  readonly #onWritten = (error?: Error | null): void => {
+    if (this.#closed) return; // already failed by the shutdown
+    if (error) {
+      // Fails this request and every other one, after dropping the socket.
+      this.destroy(new NetworkError(`Failed to write to ${this.broker}: ${describeError(error)}`, { broker: this.broker, cause: error }));
+      return;
+    }
+    const request = this.#unwritten.shift();
+    if (request === undefined) return;
+    request.written = true;
+    if (!request.expectResponse) {
+      this.#lastActivityMs = this.#clock.now();
+      this.#settle(request, NO_RESPONSE);
+    } else if (request.response !== undefined) {
+      const response = request.response;
+      request.response = undefined;
+      this.#settle(request, response);
+    }
+  };
+
+  #settle(request: InFlightRequest, response: Uint8Array): void {
+    const wasFull = this.#pending >= this.maxInFlight;
+    this.#pending--;
+    request.resolve(response);
     if (wasFull) this.#notifyWritable();
   }
 
@@ -357,7 +403,7 @@ export class BrokerConnection {
   readonly #onSocketClose = (error?: Error): void => {
     if (this.#closed) return;
     const inFlight = this.inFlightCount;
-    const detail = error ? `: ${error.message}` : '';
+    const detail = error ? `: ${describeError(error)}` : '';
     const failWith = new NetworkError(
       `Disconnected from ${this.broker}${detail}${inFlight > 0 ? ` (${inFlight} request(s) in flight)` : ''}`,
       { broker: this.broker, cause: error },
@@ -374,7 +420,7 @@ export class BrokerConnection {
   #armTimer(at: number, now: number): void {
     this.#timer?.cancel();
     this.#timerAt = at;
-    this.#timer = this.#clock.setTimer(this.#onTimer, Math.min(Math.max(0, at - now), MAX_TIMER_DELAY_MS));
+    this.#timer = this.#clock.setTimer(this.#onTimer, at - now); // the Clock clamps and chains long delays
   }
 
   /**
@@ -388,7 +434,7 @@ export class BrokerConnection {
     if (this.#closed) return;
     const now = this.#clock.now();
     let next = Infinity;
-    for (const list of [this.#awaiting, this.#unflushed]) {
+    for (const list of [this.#awaiting, this.#unwritten]) {
       for (const request of list) {
         if (request.deadline <= now) {
           this.#timeOut(request);
@@ -420,24 +466,26 @@ export class BrokerConnection {
         `to ${this.broker} timed out after ${request.timeoutMs} ms (request.timeout.ms); closing the connection`,
       { broker: this.broker },
     );
-    this.#remove(request);
-    request.reject(error);
-    this.destroy(error);
-  }
-
-  #remove(request: InFlightRequest): void {
-    let index = this.#awaiting.indexOf(request);
-    if (index >= 0) {
-      this.#awaiting.splice(index, 1);
-      return;
-    }
-    index = this.#unflushed.indexOf(request);
-    if (index >= 0) this.#unflushed.splice(index, 1);
+    // The socket goes first, then every request fails (this one with its own error).
+    const others = new NetworkError(`Disconnected from ${this.broker}: ${error.message}`, { broker: this.broker, cause: error });
+    this.#shutdown(error, others, false, request, error);
   }
 
   // ---- shutdown ------------------------------------------------------------------------------
 
-  #shutdown(reason: KafkaWireError | undefined, failWith: KafkaWireError, graceful: boolean): void {
+  /**
+   * Ends the connection. The socket goes first, so no byte of a failed request is written after
+   * its promise rejects: a graceful close only when nothing is in flight or queued, else destroy
+   * (reset where the transport can: the OS send buffer is dropped too). Then every request still
+   * pending fails with `failWith` (`special` with `specialError`).
+   */
+  #shutdown(
+    reason: KafkaWireError | undefined,
+    failWith: KafkaWireError,
+    graceful: boolean,
+    special?: InFlightRequest,
+    specialError?: KafkaWireError,
+  ): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) {
@@ -446,12 +494,16 @@ export class BrokerConnection {
     }
     this.#timerAt = Infinity;
     this.#decoder.close();
-    const failed = this.#awaiting.concat(this.#unflushed);
+    const failed = new Set<InFlightRequest>(this.#awaiting);
+    for (const request of this.#unwritten) failed.add(request);
+    const busy = failed.size > 0 || this.#needDrain;
     this.#awaiting = [];
-    this.#unflushed = [];
-    if (graceful) this.#socket.close();
+    this.#unwritten = [];
+    this.#pending = 0;
+    if (graceful && !busy) this.#socket.close();
+    else if (busy && this.#socket.reset !== undefined) this.#socket.reset();
     else this.#socket.destroy();
-    for (const request of failed) request.reject(failWith);
+    for (const request of failed) request.reject(request === special ? specialError! : failWith);
     this.#onClose?.(reason);
   }
 }

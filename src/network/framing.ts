@@ -28,6 +28,9 @@ export const MIN_REQUEST_FRAME_BYTES = 12;
 export const MIN_RESPONSE_BYTES = 4;
 /** Default cap on one incoming frame (a corrupt or hostile size would otherwise allocate it). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
+/** First allocation for a frame spread over chunks (it grows by doubling up to the frame's size). */
+const INITIAL_PARTIAL_BYTES = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
 export function writeInt32BE(buf: Uint8Array, offset: number, value: number): void {
   buf[offset] = value >>> 24;
@@ -49,8 +52,12 @@ export function readInt16BE(buf: Uint8Array, offset: number): number {
  * with each complete frame body (the bytes after the size prefix), in order.
  *
  * Copying: a frame that lies wholly inside one chunk is passed on as a view of that chunk (no
- * copy). A frame spread over several chunks is assembled into one buffer allocated at its exact
- * size once the size is known, so each byte is copied once (no quadratic re-concatenation).
+ * copy). A frame spread over several chunks is assembled in a buffer that grows as bytes arrive
+ * (doubling, from 64 KiB, never beyond the declared size; a frame of at most 64 KiB gets its
+ * exact size at once): memory held for a partial frame is at most about twice what actually
+ * arrived, never the declared size, so a broken or hostile peer announcing 100 MiB and sending
+ * 10 bytes costs 64 KiB, not 100 MiB per connection. Each byte is copied about twice at most
+ * (amortised), and a frame that filled its buffer exactly is passed on without another copy.
  *
  * A size below {@link MIN_RESPONSE_BYTES} or above `maxFrameBytes` throws ProtocolError; the
  * stream can't be resynchronised after that, so the owner must drop the connection.
@@ -61,8 +68,10 @@ export class FrameDecoder {
   /** The size prefix when it arrives split across chunks. */
   readonly #sizeBytes = new Uint8Array(4);
   #sizeFilled = 0;
-  /** The frame being assembled across chunks, or null between frames. */
-  #partial: Uint8Array | null = null;
+  /** Declared size of the frame being assembled across chunks, or -1 between frames. */
+  #partialSize = -1;
+  /** The frame's bytes received so far, in [0, #partialFilled). */
+  #partial: Uint8Array = EMPTY;
   #partialFilled = 0;
   #closed = false;
 
@@ -73,24 +82,32 @@ export class FrameDecoder {
 
   /** Bytes received but not yet delivered as a frame (size prefix included). */
   get bufferedBytes(): number {
-    return this.#partial !== null ? SIZE_PREFIX_BYTES + this.#partialFilled : this.#sizeFilled;
+    return this.#partialSize >= 0 ? SIZE_PREFIX_BYTES + this.#partialFilled : this.#sizeFilled;
   }
 
   push(chunk: Uint8Array): void {
     const end = chunk.length;
     let offset = 0;
     while (offset < end && !this.#closed) {
-      const partial = this.#partial;
-      if (partial !== null) {
+      const partialSize = this.#partialSize;
+      if (partialSize >= 0) {
         // Continue a frame started in an earlier chunk.
-        const take = Math.min(partial.length - this.#partialFilled, end - offset);
-        partial.set(chunk.subarray(offset, offset + take), this.#partialFilled);
-        this.#partialFilled += take;
+        const take = Math.min(partialSize - this.#partialFilled, end - offset);
+        const needed = this.#partialFilled + take;
+        if (needed > this.#partial.length) {
+          const grown = new Uint8Array(Math.min(partialSize, Math.max(needed, 2 * this.#partial.length, INITIAL_PARTIAL_BYTES)));
+          grown.set(this.#partial.subarray(0, this.#partialFilled));
+          this.#partial = grown;
+        }
+        this.#partial.set(chunk.subarray(offset, offset + take), this.#partialFilled);
+        this.#partialFilled = needed;
         offset += take;
-        if (this.#partialFilled === partial.length) {
-          this.#partial = null;
+        if (needed === partialSize) {
+          const frame = this.#partial.length === partialSize ? this.#partial : this.#partial.slice(0, partialSize);
+          this.#partialSize = -1;
+          this.#partial = EMPTY;
           this.#partialFilled = 0;
-          this.#onFrame(partial);
+          this.#onFrame(frame);
         }
         continue;
       }
@@ -115,8 +132,8 @@ export class FrameDecoder {
         this.#sizeFilled = 0;
         size = this.#checkSize(readInt32BE(this.#sizeBytes, 0));
       }
-      // Start assembling a frame of known size; the loop's first branch fills it.
-      this.#partial = new Uint8Array(size);
+      // Start assembling a frame of known size; the loop's first branch collects it.
+      this.#partialSize = size;
       this.#partialFilled = 0;
     }
   }
@@ -124,7 +141,8 @@ export class FrameDecoder {
   /** Drops any partial frame and ignores all further input, even the rest of the current chunk. */
   close(): void {
     this.#closed = true;
-    this.#partial = null;
+    this.#partialSize = -1;
+    this.#partial = EMPTY;
     this.#partialFilled = 0;
     this.#sizeFilled = 0;
   }
@@ -139,3 +157,4 @@ export class FrameDecoder {
     return size;
   }
 }
+

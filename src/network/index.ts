@@ -4,8 +4,8 @@
  * imported directly by whoever wires the producer.
  */
 export type { Clock, TimerHandle } from '../clock.js';
-export { SystemClock } from '../clock.js';
-export type { Socketish, Transport, TransportConnectOptions } from './transport.js';
+export { SystemClock, createClock, MAX_TIMER_DELAY_MS } from '../clock.js';
+export type { ResolvedAddress, Resolver, Socketish, Transport, TransportConnectOptions } from './transport.js';
 export {
   DEFAULT_MAX_RESPONSE_BYTES,
   FrameDecoder,
@@ -16,6 +16,8 @@ export {
   SIZE_PREFIX_BYTES,
 } from './framing.js';
 export { ExponentialBackoff } from '../backoff.js';
-export { formatHostPort, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
+export { formatEndpoint, formatHostPort, isIpLiteral, parseBootstrapServers, parseHostPort, type BrokerAddress, type BrokerNode } from './address.js';
+export { describeError } from './describe-error.js';
+export { LookupLimiter } from './lookup.js';
 export { BrokerConnection, type BrokerConnectionOptions, type RequestFrame, type RequestOptions } from './connection.js';
 export { ConnectionPool, type ConnectionPoolOptions, type ConnectionState } from './connection-pool.js';

@@ -2,25 +2,52 @@
  * The Node.js Transport: plain TCP through `node:net`. This is the only file in kafka-wire that
  * imports `node:net`; everything else talks to the {@link Transport} interface.
  */
+import * as dns from 'node:dns';
 import * as net from 'node:net';
+import { SystemClock } from '../clock.js';
 import { NetworkError } from '../errors.js';
-import { formatHostPort } from './address.js';
-import type { Socketish, Transport, TransportConnectOptions } from './transport.js';
+import { formatEndpoint } from './address.js';
+import { LookupLimiter } from './lookup.js';
+import { describeError } from './describe-error.js';
+import type { ResolvedAddress, Resolver, Socketish, Transport, TransportConnectOptions } from './transport.js';
 
 export interface NodeTransportOptions {
   /** Initial delay before TCP keep-alive probes, ms (0 = the OS default). Keep-alive is always on. */
   readonly keepAliveInitialDelayMs?: number;
+  /** Host-name lookup; default `dns.lookup(host, { all: true })` (getaddrinfo on libuv's threadpool). */
+  readonly lookup?: Resolver;
+  /**
+   * Most lookups running at once (default 1), so slow DNS can't take more than that many of
+   * libuv's 4 threadpool threads from the application's fs/crypto/zlib work; lookups of the same
+   * name share one.
+   */
+  readonly maxConcurrentLookups?: number;
 }
+
+/** getaddrinfo through libuv, every address in the system resolver's order. */
+const systemLookup: Resolver = (host) =>
+  new Promise((resolve, reject) => {
+    dns.lookup(host, { all: true, verbatim: true }, (error, addresses) => {
+      if (error) reject(error);
+      else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
+    });
+  });
 
 export class NodeTransport implements Transport {
   readonly #keepAliveInitialDelayMs: number;
+  readonly #lookups: LookupLimiter;
 
   constructor(options: NodeTransportOptions = {}) {
     this.#keepAliveInitialDelayMs = options.keepAliveInitialDelayMs ?? 0;
+    this.#lookups = new LookupLimiter(options.lookup ?? systemLookup, options.maxConcurrentLookups ?? 1);
+  }
+
+  resolve(host: string, signal?: AbortSignal): Promise<readonly ResolvedAddress[]> {
+    return this.#lookups.lookup(host, signal);
   }
 
   connect(host: string, port: number, options: TransportConnectOptions): Promise<Socketish> {
-    const endpoint = formatHostPort(host, port);
+    const endpoint = formatEndpoint(options.hostname ?? host, port, host);
     return new Promise<Socketish>((resolve, reject) => {
       const signal = options.signal;
       if (signal?.aborted) {
@@ -38,25 +65,25 @@ export class NodeTransport implements Transport {
       const fail = (error: NetworkError): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        timer.cancel();
         signal?.removeEventListener('abort', onAbort);
         socket.destroy();
         reject(error);
       };
-      // socket.connection.setup.timeout.ms: a plain timer, cleared as soon as we know.
-      const timer = setTimeout(
+      // socket.connection.setup.timeout.ms, through the Clock (which clamps delays above 2^31-1 ms).
+      const timer = SystemClock.setTimer(
         () => fail(new NetworkError(`Connection setup to ${endpoint} timed out after ${options.timeoutMs} ms`, { broker: endpoint })),
         options.timeoutMs,
       );
       const onAbort = (): void => fail(new NetworkError(`Connection to ${endpoint} aborted`, { broker: endpoint }));
       signal?.addEventListener('abort', onAbort, { once: true });
       const onError = (error: Error): void =>
-        fail(new NetworkError(`Connection to ${endpoint} failed: ${error.message}`, { cause: error, broker: endpoint }));
+        fail(new NetworkError(`Connection to ${endpoint} failed: ${describeError(error)}`, { cause: error, broker: endpoint }));
       socket.once('error', onError);
       socket.once('connect', () => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        timer.cancel();
         signal?.removeEventListener('abort', onAbort);
         socket.removeListener('error', onError);
         socket.setNoDelay(true);
@@ -130,6 +157,14 @@ class NodeSocket implements Socketish {
   }
 
   destroy(): void {
+    // Closes the handle synchronously (uv_close): libuv cancels the queued writes and never reads
+    // their buffers again; Node's own write queue is dropped.
     this.#socket.destroy();
+  }
+
+  reset(): void {
+    // SO_LINGER 0 + close: the kernel's send buffer is discarded too and the peer gets an RST.
+    if (typeof this.#socket.resetAndDestroy === 'function' && !this.#socket.destroyed) this.#socket.resetAndDestroy();
+    else this.#socket.destroy();
   }
 }

@@ -15,14 +15,40 @@
  * - Each callback setter holds one callback; setting it again replaces the previous one.
  */
 export interface Transport {
+  /**
+   * Opens a stream to `host:port`. The pool passes an IP address here when the transport can
+   * `resolve`, with the broker's name in `options.hostname`; otherwise the name itself.
+   */
   connect(host: string, port: number, options: TransportConnectOptions): Promise<Socketish>;
+  /**
+   * Optional: every address `host` resolves to, in the resolver's order (Java's
+   * client.dns.lookup=use_all_dns_ips). With it the pool resolves once per connection attempt
+   * and rotates through the addresses on successive attempts (Java's ClusterConnectionStates);
+   * without it the pool connects by name and the runtime picks the address. Rejects with a
+   * NetworkError when the name does not resolve; `signal` aborts a lookup not yet started.
+   */
+  resolve?(host: string, signal?: AbortSignal): Promise<readonly ResolvedAddress[]>;
 }
+
+/** One resolved address of a broker's host name. */
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
+}
+
+/** A host-name lookup, as a runtime offers it (Node: dns.lookup with { all: true }). */
+export type Resolver = (host: string) => Promise<readonly ResolvedAddress[]>;
 
 export interface TransportConnectOptions {
   /** Give up (and reject) if the connection is not established within this many ms. */
   readonly timeoutMs: number;
   /** Aborting it gives up the attempt: the transport closes what it opened and rejects. */
   readonly signal?: AbortSignal;
+  /**
+   * The broker's host name when `host` is one of its resolved addresses: for error messages
+   * (`name/ip:port`, as Java prints an InetSocketAddress) and, for TLS, SNI and certificate checks.
+   */
+  readonly hostname?: string;
 }
 
 /** An established, duplex byte stream. */
@@ -47,8 +73,17 @@ export interface Socketish {
   onClose(cb: (error?: Error) => void): void;
   /** The send buffer drained below its high-water mark after `write` returned false. */
   onDrain(cb: () => void): void;
-  /** Graceful close: flush what is queued, then close. */
+  /** Graceful close: flush what is queued, then close. Used only when nothing is queued or in flight. */
   close(): void;
-  /** Immediate close: drop what is queued. */
+  /**
+   * Immediate close: drop what is queued. Synchronous as far as the caller's memory goes: once
+   * it returns, the transport never reads any chunk passed to `write`/`writev` again (the
+   * connection fails the requests right after, and their buffers may be reused).
+   */
   destroy(): void;
+  /**
+   * Optional abortive close (TCP RST): as `destroy`, and also discard what the OS still holds in
+   * its send buffer, so a failed request's bytes are not delivered after we reported it failed.
+   */
+  reset?(): void;
 }

@@ -99,6 +99,8 @@ class FakeSocket implements Socketish {
     for (const cb of pending) cb(error ?? null);
   }
   receive(bytes: Uint8Array): void {
+    // A broker can only answer what it has read: with autoFlush, the writes completed first.
+    if (this.autoFlush) this.flush();
     this.#onData!(bytes);
   }
   drain(): void {
@@ -425,8 +427,9 @@ describe('BrokerConnection', () => {
     const { clock, socket, connection, events } = newConnection({ requestTimeoutMs: 30_000 });
     const first = capture(connection.request(requestFrame(0, 9)));
     clock.advance(10_000);
+    await settle();
+    socket.autoFlush = false; // the requests below stay stuck in the send buffer
     const second = capture(connection.request(requestFrame(1, 4)));
-    socket.autoFlush = false; // the acks=0 request below stays stuck in the send buffer
     const third = capture(connection.request(requestFrame(0, 9), { expectResponse: false }));
     clock.advance(19_999);
     await settle();
@@ -512,17 +515,52 @@ describe('BrokerConnection', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  test('close() fails in-flight requests retriably, closes gracefully, clears its timer, is idempotent', async () => {
+  test('close() with a request in flight destroys the socket, then fails the request retriably; clears its timer, is idempotent', async () => {
     const { clock, socket, connection, events } = newConnection();
     const r = capture(connection.request(requestFrame(0, 9)));
     connection.close();
     connection.close();
     await settle();
     expect(r.error).toBeInstanceOf(NetworkError);
-    expect(socket.closedBy).toBe('close');
+    expect(socket.closedBy).toBe('destroy'); // nothing of the failed request may be written later
     expect(events.closed).toEqual([undefined]);
     expect(clock.pendingTimers).toBe(0);
     expect(connection.canSend()).toBe(false);
+  });
+
+  test('close() of an idle connection with nothing queued is graceful', async () => {
+    const { clock, socket, connection, events } = newConnection();
+    const r = capture(connection.request(requestFrame(0, 9)));
+    socket.receive(responseFrame(0));
+    await settle();
+    expect(r.done && r.error === undefined).toBe(true);
+    connection.close();
+    expect(socket.closedBy).toBe('close');
+    expect(events.closed).toEqual([undefined]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('close() while a write is backed up (even with nothing awaiting an answer) destroys', () => {
+    const { socket, connection } = newConnection();
+    socket.autoFlush = false;
+    const r = capture(connection.request(requestFrame(0, 9), { expectResponse: false }));
+    connection.close();
+    expect(socket.closedBy).toBe('destroy');
+    void r;
+  });
+
+  test('a response that arrives before its write completed is held until the write callback (the buffer is still being read)', async () => {
+    const { socket, connection } = newConnection();
+    socket.autoFlush = false;
+    const r = capture(connection.request(requestFrame(0, 9)));
+    socket.receive(responseFrame(0)); // a peer answering before it read the whole request
+    await settle();
+    expect(r.done).toBe(false);
+    expect(connection.inFlightCount).toBe(1);
+    socket.flush();
+    await settle();
+    expect(r.done && r.error === undefined).toBe(true);
+    expect(connection.inFlightCount).toBe(0);
   });
 
   test('a request frame too short to hold a header is rejected', () => {
@@ -828,7 +866,7 @@ describe('ConnectionPool', () => {
     expect(inFlight.error).toBeInstanceOf(NetworkError);
     expect(waiter.error).toBeInstanceOf(NetworkError);
     expect(transport.connects[1]!.options.signal!.aborted).toBe(true);
-    expect(transport.sockets[0]!.closedBy).toBe('close');
+    expect(transport.sockets[0]!.closedBy).toBe('destroy'); // a request was in flight
     expect(clock.pendingTimers).toBe(0);
     expect(pool.ready(1)).toBe(false);
     expect(transport.connects).toHaveLength(2);
