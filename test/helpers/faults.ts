@@ -20,12 +20,13 @@
 // per-key sequence makes a reordering of one key readable in a failure message.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { KafkaWireError, Producer, RecordMetadata } from '../../src/index.js';
-import { kafkaDown, kafkaStatus, kafkaUp, stateDir, type KafkaState } from '../../tools/broker/index.mjs';
+import { REPO_ROOT, kafkaClasspath, kafkaDown, kafkaPrepare, kafkaStatus, kafkaUp, stateDir, type KafkaState } from '../../tools/broker/index.mjs';
 import { kcat, readBack, type ReadRecord } from './kafka.js';
 
 // -------------------------------------------------------------------------------------------
@@ -598,4 +599,254 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   const t0 = Date.now();
   const value = await fn();
   return { value, ms: Date.now() - t0 };
+}
+
+// -------------------------------------------------------------------------------------------
+// Per-broker views, graceful stops and admin actions (rolling restarts, leader elections)
+//
+// kafka.metadata() asks one broker through kcat (or the Java fallback). Scenarios that move
+// leaders or restart brokers need to know what *every* live broker believes, cheaply and many
+// times a second: probeTopicMetadata sends a hand-encoded Metadata v1 request (which Kafka 4.x
+// still answers) to one broker and decodes brokers, controller and the topic's partitions.
+// Leader moves go through Kafka's own AdminClient (KafkaAdmin, one JVM for a whole scenario).
+
+/** One broker's Metadata v1 answer for one topic. */
+export interface BrokerView {
+  /** The node that answered. */
+  node: number;
+  brokers: number[];
+  controllerId: number;
+  /** Kafka error code for the topic (0 = none). */
+  topicError: number;
+  partitions: PartitionState[];
+}
+
+/**
+ * Metadata v1 for `topic` from the broker at host:port. The topic must exist (v1 requests
+ * auto-creation when the broker allows it). Rejects on a connection error or after timeoutMs.
+ */
+export function probeTopicMetadata(host: string, port: number, topic: string, timeoutMs = 2_000): Promise<Omit<BrokerView, 'node'>> {
+  return new Promise((resolve, reject) => {
+    const clientId = Buffer.from('kafka-wire-faults');
+    const name = Buffer.from(topic, 'utf8');
+    // header: api_key, api_version, correlation_id, client_id; body v1: topics ARRAY(STRING)
+    const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length + 4 + 2 + name.length);
+    let o = body.writeInt16BE(3, 0); // Metadata
+    o = body.writeInt16BE(1, o); // v1
+    o = body.writeInt32BE(7, o);
+    o = body.writeInt16BE(clientId.length, o);
+    o += clientId.copy(body, o);
+    o = body.writeInt32BE(1, o);
+    o = body.writeInt16BE(name.length, o);
+    name.copy(body, o);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(body.length, 0);
+    const sock = net.connect({ host, port });
+    let buf = Buffer.alloc(0);
+    const done = (err: Error | null, value?: Omit<BrokerView, 'node'>) => {
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const timer = setTimeout(() => done(new Error(`metadata probe ${host}:${port} timed out`)), timeoutMs);
+    sock.on('connect', () => sock.write(Buffer.concat([size, body])));
+    sock.on('error', (e) => done(e));
+    sock.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
+      try {
+        let p = 8; // size + correlation id
+        const int16 = () => ((p += 2), buf.readInt16BE(p - 2));
+        const int32 = () => ((p += 4), buf.readInt32BE(p - 4));
+        const str = () => {
+          const n = int16();
+          if (n < 0) return null;
+          p += n;
+          return buf.toString('utf8', p - n, p);
+        };
+        const ints = () => {
+          const n = int32();
+          const a: number[] = [];
+          for (let i = 0; i < n; i++) a.push(int32());
+          return a;
+        };
+        const brokers: number[] = [];
+        for (let i = 0, n = int32(); i < n; i++) {
+          brokers.push(int32());
+          str(); // host
+          int32(); // port
+          str(); // rack
+        }
+        const controllerId = int32();
+        let topicError = 3; // UNKNOWN_TOPIC_OR_PARTITION unless listed
+        const partitions: PartitionState[] = [];
+        for (let i = 0, n = int32(); i < n; i++) {
+          const error = int16();
+          const t = str();
+          p += 1; // is_internal
+          for (let j = 0, m = int32(); j < m; j++) {
+            int16(); // partition error (LEADER_NOT_AVAILABLE etc.: leader -1 says enough)
+            const partition = int32();
+            const leader = int32();
+            const replicas = ints();
+            const isr = ints();
+            if (t === topic) partitions.push({ partition, leader, replicas, isr });
+          }
+          if (t === topic) topicError = error;
+        }
+        partitions.sort((a, b) => a.partition - b.partition);
+        done(null, { brokers: brokers.sort((a, b) => a - b), controllerId, topicError, partitions });
+      } catch (e) {
+        done(e as Error);
+      }
+    });
+  });
+}
+
+/** The live nodes' views of `topic` (nodes that do not answer within timeoutMs are left out). */
+export async function brokerViews(kafka: PrivateKafka, topic: string, timeoutMs = 1_500): Promise<BrokerView[]> {
+  const nodes = kafka.status()?.nodes ?? [];
+  const views = await Promise.all(
+    nodes.map((n) =>
+      probeTopicMetadata('127.0.0.1', n.port, topic, timeoutMs).then(
+        (v): BrokerView => ({ node: n.id, ...v }),
+        () => null,
+      ),
+    ),
+  );
+  return views.filter((v): v is BrokerView => v !== null);
+}
+
+/**
+ * True when `want` live nodes answer, each lists `want` brokers, and in each view every
+ * partition of the topic has a leader and a full ISR (all its replicas). Returns the first
+ * view then (truthy), else null: for waitFor.
+ */
+export async function clusterWhole(kafka: PrivateKafka, topic: string, want = 3): Promise<BrokerView | null> {
+  const views = await brokerViews(kafka, topic);
+  if (views.length < want) return null;
+  for (const v of views) {
+    if (v.brokers.length < want || v.topicError !== 0 || v.partitions.length === 0) return null;
+    for (const p of v.partitions) if (p.leader < 0 || p.isr.length < p.replicas.length) return null;
+  }
+  return views[0]!;
+}
+
+/**
+ * Stops a node gracefully (SIGTERM: Kafka's controlled shutdown moves its leaderships away
+ * first) and resolves the milliseconds it took to exit; rejects if it is still running after
+ * timeoutMs (it is left running: the caller's cleanup stops the cluster).
+ */
+export async function terminateNode(kafka: PrivateKafka, id: number, timeoutMs = 30_000): Promise<number> {
+  const pid = kafka.pid(id);
+  const t0 = Date.now();
+  signal(pid, 'SIGTERM');
+  await waitFor(`node ${id} (pid ${pid}) to exit after SIGTERM`, () => !processAlive(pid), timeoutMs, 100);
+  return Date.now() - t0;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kafka's own AdminClient in one long-lived JVM (tools/kafka/src/KafkaWireAdmin.java): replica
+ * reordering and leader elections (Admin.electLeaders, what the kafka-leader-election tool
+ * runs) without a JVM start per action. Commands run one at a time, in order.
+ */
+export class KafkaAdmin {
+  private buf = '';
+  private stderr = '';
+  private queue: { resolve: (v: unknown) => void; reject: (e: Error) => void; cmd: string }[] = [];
+  private exited: Error | null = null;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      this.buf += d;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl).trim();
+        this.buf = this.buf.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        const msg = JSON.parse(line) as { ok: boolean; result?: unknown; error?: string };
+        const w = this.queue.shift();
+        if (!w) continue;
+        if (msg.ok) w.resolve(msg.result ?? null);
+        else w.reject(new Error(`KafkaWireAdmin ${w.cmd}: ${msg.error}`));
+      }
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      this.stderr = (this.stderr + d).slice(-8000);
+    });
+    child.stdin!.on('error', () => {});
+    child.on('exit', (code, sig) => {
+      this.exited = new Error(`KafkaWireAdmin exited (${sig ?? code}): ${this.stderr.slice(-2000)}`);
+      for (const w of this.queue.splice(0)) w.reject(this.exited);
+    });
+  }
+
+  static async start(bootstrap: string): Promise<KafkaAdmin> {
+    const { helpersJar } = await kafkaPrepare();
+    const { cp } = await kafkaClasspath();
+    const child = spawn(
+      'java',
+      [
+        '-Xmx128m',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        `-Dlog4j2.configurationFile=${path.join(REPO_ROOT, 'tools', 'kafka', 'log4j2-tools.properties')}`,
+        '-cp',
+        `${helpersJar}${path.delimiter}${cp}`,
+        'KafkaWireAdmin',
+        '--bootstrap',
+        bootstrap,
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const admin = new KafkaAdmin(child);
+    await new Promise<unknown>((resolve, reject) => admin.queue.push({ resolve, reject, cmd: 'start' }));
+    return admin;
+  }
+
+  private call<T>(words: (string | number)[]): Promise<T> {
+    if (this.exited) return Promise.reject(this.exited);
+    const cmd = words.join(' ');
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ resolve: resolve as (v: unknown) => void, reject, cmd });
+      this.child.stdin!.write(cmd + '\n');
+    });
+  }
+
+  /**
+   * Sets the replica order of partitions (Admin.alterPartitionReassignments). The same replica
+   * set in another order completes at once and moves no data; the first replica becomes the
+   * partition's preferred leader.
+   */
+  reorder(topic: string, replicas: Map<number, number[]>): Promise<null> {
+    return this.call(['reorder', topic, ...[...replicas].map(([p, r]) => `${p}=${r.join(',')}`)]);
+  }
+
+  /** Admin.electLeaders(PREFERRED | UNCLEAN, partitions): per partition 'elected', 'not needed' or the error. */
+  elect(type: 'PREFERRED' | 'UNCLEAN', topic: string, partitions: number[]): Promise<Record<string, string>> {
+    return this.call(['elect', type, topic, ...partitions]);
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+    if (!this.exited) this.child.kill('SIGTERM');
+  }
 }
