@@ -6,6 +6,7 @@
 // without a note (describe.skipIf) are listed with the reasons the global setup recorded for
 // whatever it could not provide (recordUnavailable: mock cluster, Bun, ...).
 
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -24,13 +25,30 @@ interface Skipped {
 }
 
 export default class SkipReporter implements Reporter {
-  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
-    const lines = this.summarize(testModules);
-    // vitest runs onTestRunEnd and onFinished (the default reporter's summary, the JSON
-    // reporter's write) side by side: wait a moment so these lines come last.
-    await new Promise((r) => setTimeout(r, 50));
-    for (const line of lines) process.stdout.write(`${line}\n`);
+  private lines: Promise<string[]> | null = null;
+  private resolveLines: ((lines: string[]) => void) | null = null;
+
+  onInit(): void {
+    this.lines = new Promise((r) => (this.resolveLines = r));
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    this.resolveLines?.(this.summarize(testModules));
+  }
+
+  // The JSON reporter logs its "report written" line after an asynchronous write, so to come
+  // last these lines are written as the process exits (synchronously; `vitest run` exits).
+  async onFinished(): Promise<void> {
+    const lines = await Promise.race([this.lines ?? Promise.resolve([]), new Promise<string[]>((r) => setTimeout(() => r([]), 5_000))]);
     if (lines.length > 1 && process.env.KAFKA_WIRE_FAIL_ON_SKIP === '1') process.exitCode = 1;
+    const text = lines.map((l) => `${l}\n`).join('');
+    process.once('exit', () => {
+      try {
+        fs.writeSync(1, text);
+      } catch {
+        /* stdout gone */
+      }
+    });
   }
 
   private summarize(testModules: ReadonlyArray<TestModule>): string[] {
