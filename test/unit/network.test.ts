@@ -296,6 +296,21 @@ describe('FrameDecoder', () => {
 
 // ---- BrokerConnection --------------------------------------------------------------------------
 
+describe('FrameDecoder memory', () => {
+  test('a frame announcing 100 MiB costs what arrived, not 100 MiB (the buffer grows as bytes arrive)', () => {
+    const frames: Uint8Array[] = [];
+    const decoder = new FrameDecoder((f) => frames.push(f));
+    const before = process.memoryUsage().arrayBuffers;
+    const head = new Uint8Array(14);
+    new DataView(head.buffer).setInt32(0, 100 * 1024 * 1024);
+    decoder.push(head.subarray(0, 7));
+    decoder.push(head.subarray(7));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+    expect(decoder.bufferedBytes).toBe(14);
+    expect(frames).toHaveLength(0);
+  });
+});
+
 describe('BrokerConnection', () => {
   test('patches size and correlation id in place and writes each request once, uncopied', () => {
     const { socket, connection } = newConnection();
