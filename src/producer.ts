@@ -341,7 +341,8 @@ export class Producer {
     const key = this.keySerializer ? asData('key', this.keySerializer(record.key ?? null, topic, headers), topic) : asData('key', record.key, topic);
     const value = this.valueSerializer ? asData('value', this.valueSerializer(record.value, topic, headers), topic) : asData('value', record.value, topic);
     const now = this.clock.now();
-    const timestamp = normalizeTimestamp(record.timestamp, topic, now);
+    // CreateTime is wall-clock time; deadlines use the monotonic now().
+    const timestamp = normalizeTimestamp(record.timestamp, topic, this.clock.wallClockMs?.() ?? now);
     const explicit = record.partition;
     if (explicit !== undefined && explicit !== null && (!Number.isInteger(explicit) || explicit < 0)) {
       throw new KafkaWireError('INVALID_PARTITION', `Invalid partition ${String(explicit)} given with a record for topic ${topic}`);

@@ -455,3 +455,22 @@ describe('the retry policy lives in the error table', () => {
     expect(errorForName('NOT_LEADER_OR_FOLLOWER')!.sequenceError).toBe(false);
   });
 });
+
+describe('clocks', () => {
+  test('a record without a timestamp gets wall-clock CreateTime; a backward wall-clock step does not delay delivery timeouts', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'delivery.timeout.ms': 5000, 'request.timeout.ms': 3000 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    clock.stepWallClock(-3_600_000); // NTP stepped the wall clock back an hour
+    t.send({ topic: 't', value: 'stamped' });
+    await advanceUntil(clock, () => t.done);
+    expect(t.get('stamped').metadata!.timestamp).toBe(clock.wallClockMs());
+    expect(cluster.log('t')[0]!.timestamp).toBe(BigInt(clock.wallClockMs()));
+    cluster.failProduce('t', 0, 'NOT_ENOUGH_REPLICAS', { count: 1000 });
+    const start = clock.now();
+    t.send({ topic: 't', value: 'doomed' });
+    clock.stepWallClock(-3_600_000);
+    await advanceUntil(clock, () => t.get('doomed').calls > 0, 20_000);
+    expect(t.get('doomed').error?.code).toBe('TIMEOUT');
+    expect(t.get('doomed').at! - start).toBeLessThanOrEqual(5000 + 1000);
+  });
+});
