@@ -6,6 +6,10 @@
 //                                                decode every *.bin under DIR with Java's MemoryRecords
 //                                                (ensureValid: size + CRC-32C), print a JSON description,
 //                                                and compare with NAME.json next to NAME.bin if present
+//   node tools/fixtures.mjs java-parity          regenerate fixtures/java-parity/ only: what Kafka 4.4.0's own
+//                                                classes (ProducerConfig, Properties, LineMessageReader, the
+//                                                console producer's and ProducerPerformance's options) do with
+//                                                the cases in fixtures/generator/java-parity/ (also part of generate)
 //
 // Needs Java 17 and Maven (kafka-clients comes from Maven Central on first use). Tests never run
 // this: the generated fixtures are committed.
@@ -262,7 +266,28 @@ function verify(args) {
   process.exit(report.length > 0 && failed.length === 0 ? 0 : 1);
 }
 
+// ---------------------------------------------------------------- java-parity
+
+/** Runs Kafka 4.4.0's own classes on the parity cases; writes fixtures/java-parity/*.json. */
+function javaParity() {
+  const project = join(GENERATOR, 'java-parity');
+  const target = join(GENERATOR, 'target', 'java-parity');
+  console.error('fixtures: building the Java parity oracle against kafka-clients/kafka-tools 4.4.0 ...');
+  const r = run('mvn', ['-q', '-B', '-f', join(project, 'pom.xml'), 'package', 'dependency:build-classpath']);
+  if (r.status !== 0) die(`java-parity build failed:\n${r.stdout}${r.stderr}`);
+  const classpath = `${join(target, 'classes')}:${readFileSync(join(target, 'classpath.txt'), 'utf8').trim()}`;
+  const out = join(FIXTURES, 'java-parity');
+  mkdirSync(out, { recursive: true });
+  const j = run('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', classpath, 'kafkawire.parity.JavaParity', project, out],
+    { cwd: project, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (j.status !== 0) die('java-parity generator failed');
+  console.error(`fixtures: wrote ${relative(ROOT, out)}/`);
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
-if (!cmd || cmd === 'generate') generate();
-else if (cmd === 'verify') verify(rest);
-else die(`unknown command ${cmd}; use "generate" (default) or "verify DIR"`);
+if (!cmd || cmd === 'generate') {
+  generate();
+  javaParity();
+} else if (cmd === 'verify') verify(rest);
+else if (cmd === 'java-parity') javaParity();
+else die(`unknown command ${cmd}; use "generate" (default), "java-parity" or "verify DIR"`);
