@@ -14,7 +14,7 @@
  *
  * The victim rotates over the brokers. Each minute: RSS, heap used, buffer-available-bytes /
  * buffer-total-bytes from producer.metrics(), records sent/acked/failed. At the end the topic is
- * read back with Kafka's Java consumer (KafkaWireTool read, via test/helpers/kafka.ts) and
+ * read back with Kafka's Java consumer (KafkaWireTool read in a JVM of its own) and
  * counted: every value is `<run>|<partition>|<sequence>|<filler>` with a per-partition sequence,
  * so a lost, duplicated or reordered record is found by position alone.
  *
@@ -26,8 +26,8 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Producer } from '../../src/index.js';
 import { PrivateKafka, sleep, waitFor } from '../../test/helpers/faults.js';
-import { createTopic, readBackJava } from '../../test/helpers/kafka.js';
-import { kafkaClasspath, kafkaMain, kafkaPrepare, probeMetadata } from '../broker/index.mjs';
+import { createTopic } from '../../test/helpers/kafka.js';
+import { javaTool, kafkaClasspath, kafkaMain, kafkaPrepare, probeMetadata } from '../broker/index.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -163,7 +163,7 @@ async function soak(kafka: PrivateKafka, kafkaVersion: string): Promise<boolean>
   };
   const maxOutstanding = rate * 30;
   const ticker = setInterval(() => {
-    const due = Math.min(capacity, Math.floor(((Date.now() - started) * rate) / 1000));
+    const due = Math.min(capacity, Math.floor(((Math.min(Date.now(), started + durationMs) - started) * rate) / 1000));
     while (sent < due && sent - acked - failed < maxOutstanding) sendOne();
   }, 10);
 
@@ -175,7 +175,7 @@ async function soak(kafka: PrivateKafka, kafkaVersion: string): Promise<boolean>
     const s = { minute, rssMiB: m.rss / MiB, heapMiB: m.heapUsed / MiB };
     samples.push(s);
     log(
-      `minute ${minute}: RSS ${s.rssMiB.toFixed(1)} MiB, heap used ${s.heapMiB.toFixed(1)} MiB, buffer ${met['buffer-available-bytes']} / ${met['buffer-total-bytes']} bytes available, ` +
+      `minute ${minute}: RSS ${s.rssMiB.toFixed(1)} MiB, heap used ${s.heapMiB.toFixed(1)} MiB (external ${(m.external / MiB).toFixed(1)} MiB), buffer ${met['buffer-available-bytes']} / ${met['buffer-total-bytes']} bytes available, ` +
         `sent ${sent} acked ${acked} failed ${failed} (in flight ${sent - acked - failed})`,
     );
   };
@@ -215,7 +215,7 @@ async function soak(kafka: PrivateKafka, kafkaVersion: string): Promise<boolean>
   clearInterval(ticker);
   clearInterval(minuteTimer);
   if (samples.at(-1)!.minute < minutes) sample(minutes);
-  log(`load stopped after ${((Date.now() - started) / 60_000).toFixed(2)} min: ${sent} records sent; waiting for the last callbacks`);
+  log(`load stopped after ${minutes} min (the last fault ended ${((Date.now() - started - durationMs) / 1000).toFixed(0)} s later): ${sent} records sent; waiting for the last callbacks`);
 
   // Settle: every record gets its callback (delivery.timeout.ms bounds it).
   await kafka.metadata().then(
@@ -231,7 +231,7 @@ async function soak(kafka: PrivateKafka, kafkaVersion: string): Promise<boolean>
 
   // Read back and count.
   const t1 = Date.now();
-  const records = await readBackJava(topic, { bootstrap: kafka.bootstrap, timeoutMs: 300_000 });
+  const records = await readBackAll(topic, kafka.bootstrap);
   log(`read back ${records.length} records in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   const perPartitionSent = Array.from({ length: partitions }, (_, p) => Math.floor(sent / partitions) + (p < sent % partitions ? 1 : 0));
   // Where each (partition, seq) sits in the log: first offset, and copies.
@@ -253,7 +253,7 @@ async function soak(kafka: PrivateKafka, kafkaVersion: string): Promise<boolean>
       continue;
     }
     if (copies[p]![seq]!++ === 0) {
-      firstOffset[p]![seq] = Number(r.offset);
+      firstOffset[p]![seq] = r.offset;
       if (seq < maxSeq[p]!) reorderedInLog++;
       else maxSeq[p] = seq;
     }
@@ -369,6 +369,24 @@ async function inject(kafka: PrivateKafka, kind: 'kill' | 'restart' | 'elect' | 
       return `node ${victim} paused (SIGSTOP) for ${(pauseMs / 1000).toFixed(0)} s (request.timeout.ms ${requestTimeoutMs}), then SIGCONT`;
     }
   }
+}
+
+/**
+ * Reads the whole topic with Kafka's Java consumer (KafkaWireTool read, as readBackJava in
+ * test/helpers/kafka.ts does) in a JVM of its own, which streams its lines: a few hundred
+ * thousand records do not fit the shared `serve` JVM, which buffers a whole answer in its
+ * 256 MiB heap before replying.
+ */
+async function readBackAll(topic: string, bootstrap: string): Promise<{ partition: number; offset: number; value: Buffer | null }[]> {
+  const out = await javaTool(['read', '--bootstrap', bootstrap, '--topic', topic, '--timeout-ms', '300000']);
+  const records: { partition: number; offset: number; value: Buffer | null }[] = [];
+  for (const line of out.toString('utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const j = JSON.parse(line) as { partition: number; offset: number; value: string | null };
+    records.push({ partition: j.partition, offset: j.offset, value: j.value === null ? null : Buffer.from(j.value, 'base64') });
+  }
+  // In log order per partition, as the counting below expects.
+  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
 /** Waits until the (restarted) node itself answers Metadata listing all three brokers. */
