@@ -22,7 +22,8 @@
 //	FAIL <apiKey> <count> <err>                      same, count times
 //	BROKER_PUSH_ERRORS <broker> <apiKey> <err>:<ms> [...]  per broker (checked first), each request
 //	                                                 held ms before it is handled; err 0 = handled normally
-//	CLEAR_ERRORS <apiKey> | ERROR_COUNT <broker|-1> <apiKey>
+//	CLEAR_ERRORS <apiKey>                            drop everything queued for apiKey (errors, AFTER_APPEND, DELAY)
+//	ERROR_COUNT <broker|-1> <apiKey>                 -> OK <pushed errors left (per broker, or cluster-wide)>
 //	AFTER_APPEND <broker|-1> <count> <err>           the next count Produce requests are appended, then
 //	                                                 every partition that succeeded is answered with err
 //	                                                 (offset -1); TRANSPORT closes the connection instead
@@ -454,6 +455,11 @@ func command(words []string) (string, error) {
 		for k := range st.brokErrs {
 			if k[1] == int32(v[0]) {
 				delete(st.brokErrs, k)
+			}
+		}
+		for k := range st.afters {
+			if k[1] == int32(v[0]) {
+				delete(st.afters, k)
 			}
 		}
 		st.mu.Unlock()
