@@ -2,7 +2,7 @@
  * kafka-wire: a Kafka producer engine that speaks the Kafka wire protocol itself.
  * Importing this entry registers the Node runtime (sockets, zlib, diagnostics channels).
  */
-import './runtime-node.js';
+import './runtime/node/index.js';
 
 export { Producer } from './producer.js';
 export type {
@@ -19,8 +19,8 @@ export type {
 } from './producer.js';
 export * from './errors.js';
 export { CONFIG_DEFS, type ConfigDef } from './config.js';
-export { CHANNELS } from './runtime-node.js';
-export { registerRuntime, type Runtime, type Diagnostics } from './runtime.js';
-export type { PartitionInfo } from './sender/metadata.js';
+export { CHANNELS } from './runtime/node/index.js';
+export { registerRuntime, type Runtime, type Diagnostics } from './runtime/runtime.js';
+export type { PartitionInfo } from './cluster/metadata.js';
 export type { Partitioner, PartitionerContext } from './partitioner/index.js';
 export { murmur2, toPositive } from './partitioner/index.js';

@@ -19,7 +19,7 @@
  * the Sender's timers and the connections. close() resolves once every record has settled.
  *
  * The core imports nothing from `node:`; the transport, zlib, diagnostics channels and module
- * resolution come from a Runtime (src/runtime-node.ts registers Node's when the package entry is
+ * resolution come from a Runtime (src/runtime/node/ registers Node's when the package entry is
  * imported). Time and randomness are injectable for tests.
  */
 import { BufferPool, RecordAccumulator, type AppendResult } from './accumulator/index.js';
@@ -28,16 +28,16 @@ import { getCodec, isSyncCodec, type CompressionCodec } from './compression/inde
 import { COMPRESSION_IDS, type CompressionName } from './compression/codec.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { ConfigError, KafkaWireError } from './errors.js';
-import { prefixedLogger, type Logger, type UserLogger } from './logger.js';
-import { ProducerMetrics } from './metrics.js';
+import { prefixedLogger, type Logger, type UserLogger } from './observability/logger.js';
+import { ProducerMetrics } from './observability/metrics.js';
 import { ConnectionPool } from './network/connection-pool.js';
 import type { Transport } from './network/transport.js';
 import { UNKNOWN_PARTITION, choosePartition, murmur2, toPositive, type Partitioner, type PartitioningOptions, type TopicPartitionsView } from './partitioner/index.js';
 import { RECORD_BATCH_HEADER_SIZE, estimateRecordSizeUpperBound, type RecordHeaderInput } from './protocol/record-batch.js';
-import { currentRuntime, type Runtime } from './runtime.js';
-import { Metadata, type PartitionInfo } from './sender/metadata.js';
+import { currentRuntime, type Runtime } from './runtime/runtime.js';
+import { Metadata, type PartitionInfo } from './cluster/metadata.js';
 import { Sender } from './sender/sender.js';
-import { TransactionManager } from './sender/transaction-manager.js';
+import { TransactionManager } from './idempotence/transaction-manager.js';
 
 /** Keys and values: strings are written as UTF-8; null value = tombstone. */
 export type Data = string | Uint8Array | null;

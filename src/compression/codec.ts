@@ -6,6 +6,16 @@ import { KafkaWireError } from '../errors.js';
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
+/**
+ * gzip as a runtime provides it (Node: node:zlib in runtime/node/zlib.ts; other runtimes bring
+ * their own through `CodecOptions.gzip`). Kafka's gzip is a plain RFC 1952 stream.
+ */
+export interface GzipAdapter {
+  /** `level`: 1..9, or -1/undefined for zlib's default (6), like Java's Deflater. */
+  gzip(data: Uint8Array, level?: number): Uint8Array;
+  gunzip(data: Uint8Array): Uint8Array;
+}
+
 /** Kafka's record batch attribute bits 0-2 for each codec. */
 export const COMPRESSION_IDS: Readonly<Record<CompressionName, number>> = Object.freeze({
   none: 0,

@@ -5,7 +5,7 @@
  * | name   | id | implementation                                                      | sync  |
  * |--------|----|---------------------------------------------------------------------|-------|
  * | none   | 0  | identity                                                            | yes   |
- * | gzip   | 1  | node:zlib behind `node-zlib.ts` (or an injected {@link GzipAdapter}) | yes   |
+ * | gzip   | 1  | node:zlib behind `runtime/node/zlib.ts` (or an injected {@link GzipAdapter}) | yes   |
  * | snappy | 2  | xerial framing (TS) over raw Snappy: npm `snappy` or pure TS         | yes   |
  * | lz4    | 3  | LZ4 frame (TS, Kafka's layout) over blocks: npm `lz4-napi` or pure TS | yes   |
  * | zstd   | 4  | npm `@mongodb-js/zstd` 1.x only (no pure-TS fallback)               | no    |
@@ -30,12 +30,12 @@ import {
   type SyncCompressionCodec,
 } from './codec.js';
 import { lz4FrameCompress, lz4FrameDecompress } from './lz4.js';
-import type { GzipAdapter } from './node-zlib.js';
+import type { GzipAdapter } from './codec.js';
 import { snappyCompress, snappyCompressInto, snappyMaxCompressedLength, snappyUncompress } from './snappy-raw.js';
 import { xerialDecode, xerialEncodeInto, type RawSnappy } from './xerial.js';
 
 export * from './codec.js';
-export type { GzipAdapter } from './node-zlib.js';
+export type { GzipAdapter } from './codec.js';
 export { xxhash32 } from './xxhash32.js';
 export {
   isXerialFramed,
@@ -143,7 +143,8 @@ async function load(name: CompressionName, implementation: 'auto' | 'native' | '
     case 'none':
       return NONE;
     case 'gzip':
-      return gzipCodec(gzip ?? (await import('./node-zlib.js')).nodeGzip);
+      // No adapter injected: Node's, loaded lazily (the one lazy edge from the core to runtime/).
+      return gzipCodec(gzip ?? (await import('../runtime/node/zlib.js')).nodeGzip);
     case 'snappy':
     case 'lz4': {
       const pure = name === 'snappy' ? PURE_SNAPPY : PURE_LZ4;

@@ -1,6 +1,6 @@
 /**
  * The network layer: transports, framing, one connection per broker, the connection pool.
- * Runtime-neutral: the Node transport lives in './node-transport.js' (imports node:net) and is
+ * Runtime-neutral: the Node transport lives in '../runtime/node/transport.js' (imports node:net) and is
  * imported directly by whoever wires the producer.
  */
 export type { Clock, TimerHandle } from '../clock.js';

@@ -50,7 +50,7 @@ import { ACKNOWLEDGED, FAILED_NOT_WRITTEN, FAILED_OUTCOME_UNKNOWN, type Producer
 import type { TopicPartition } from '../accumulator/cluster-view.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { KafkaWireError, ProtocolError } from '../errors.js';
-import type { ProducerMetrics } from '../metrics.js';
+import type { ProducerMetrics } from '../observability/metrics.js';
 import type { BrokerConnection } from '../network/connection.js';
 import type { ConnectionPool } from '../network/connection-pool.js';
 import { ApiKey, PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES, SUPPORTED_VERSIONS, pickVersion } from '../protocol/api-keys.js';
@@ -68,9 +68,9 @@ import {
   type RequestBodies,
   type ResponseBodies,
 } from '../protocol/messages/index.js';
-import type { Logger } from '../logger.js';
-import type { Metadata } from './metadata.js';
-import { TransactionManager } from './transaction-manager.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metadata } from '../cluster/metadata.js';
+import { TransactionManager } from '../idempotence/transaction-manager.js';
 
 export interface SenderConfig {
   readonly clientId: string;

@@ -46,8 +46,8 @@ import {
   type ProduceResponse,
 } from '../../src/protocol/messages/index.js';
 import { readRecordBatches, type DecodedRecordBatch } from '../../src/protocol/record-batch.js';
-import type { Runtime } from '../../src/runtime.js';
-import { nodeRuntime } from '../../src/runtime-node.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { nodeRuntime } from '../../src/runtime/node/index.js';
 import { Producer, type ProducerConfig, type ProducerRecord, type RecordMetadata } from '../../src/producer.js';
 
 // ---------------------------------------------------------------------------------------------

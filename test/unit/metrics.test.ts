@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { ProducerMetrics, SampledStat } from '../../src/metrics.js';
+import { ProducerMetrics, SampledStat } from '../../src/observability/metrics.js';
 
 describe('metrics', () => {
   test("rates use Java's window size: at least (samples - 1) full windows", () => {

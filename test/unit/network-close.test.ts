@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildSync } from 'esbuild';
 import { BrokerConnection } from '../../src/network/connection.js';
-import { NodeTransport } from '../../src/network/node-transport.js';
+import { NodeTransport } from '../../src/runtime/node/transport.js';
 import { startTcpBroker } from './network-tcp-broker.js';
 
 

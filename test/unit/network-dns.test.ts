@@ -9,9 +9,9 @@
 import * as net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { Producer } from '../../src/producer.js';
-import { createNodeRuntime } from '../../src/runtime-node.js';
+import { createNodeRuntime } from '../../src/runtime/node/index.js';
 import { ConnectionPool } from '../../src/network/connection-pool.js';
-import { NodeTransport } from '../../src/network/node-transport.js';
+import { NodeTransport } from '../../src/runtime/node/transport.js';
 import { describeError } from '../../src/network/describe-error.js';
 import { LookupLimiter } from '../../src/network/lookup.js';
 import { parseBootstrapServers, parseHostPort } from '../../src/network/address.js';

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { NetworkError } from '../../src/errors.js';
 import { BrokerConnection, ConnectionPool, type Socketish, type Transport, type TransportConnectOptions } from '../../src/network/index.js';
-import { NodeTransport } from '../../src/network/node-transport.js';
+import { NodeTransport } from '../../src/runtime/node/transport.js';
 
 const NO_RESPONSE_VERSION = 99;
 

@@ -4,12 +4,12 @@
  */
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import { SystemClock } from '../clock.js';
-import { NetworkError } from '../errors.js';
-import { formatEndpoint } from './address.js';
-import { LookupLimiter } from './lookup.js';
-import { describeError } from './describe-error.js';
-import type { ResolvedAddress, Resolver, Socketish, Transport, TransportConnectOptions } from './transport.js';
+import { SystemClock } from '../../clock.js';
+import { NetworkError } from '../../errors.js';
+import { formatEndpoint } from '../../network/address.js';
+import { LookupLimiter } from '../../network/lookup.js';
+import { describeError } from '../../network/describe-error.js';
+import type { ResolvedAddress, Resolver, Socketish, Transport, TransportConnectOptions } from '../../network/transport.js';
 
 export interface NodeTransportOptions {
   /** Initial delay before TCP keep-alive probes, ms (0 = the OS default). Keep-alive is always on. */

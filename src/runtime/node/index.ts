@@ -5,10 +5,10 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
-import { NATIVE_PACKAGES, type CompressionName } from './compression/codec.js';
-import { ConfigError } from './errors.js';
-import { NodeTransport, type NodeTransportOptions } from './network/node-transport.js';
-import { registerRuntime, type Diagnostics, type Runtime } from './runtime.js';
+import { NATIVE_PACKAGES, type CompressionName } from '../../compression/codec.js';
+import { ConfigError } from '../../errors.js';
+import { NodeTransport, type NodeTransportOptions } from './transport.js';
+import { registerRuntime, type Diagnostics, type Runtime } from '../runtime.js';
 
 const require = createRequire(import.meta.url);
 

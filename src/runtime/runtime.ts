@@ -2,13 +2,13 @@
  * What the core needs from its host runtime, in one place: a socket transport, codec loading
  * options, a check that an optional codec package can be loaded (so a missing one is a
  * construction-time error), and diagnostics channels. The core (protocol, accumulator,
- * partitioner, sender, producer) imports nothing from `node:`; `src/runtime-node.ts` provides
+ * partitioner, sender, producer) imports nothing from `node:`; `src/runtime/node/` provides
  * Node's implementation and registers it when the package entry (src/index.ts) is imported.
  * Other runtimes (Bun runs the Node one; Deno, workers) can register their own.
  */
-import type { CompressionName } from './compression/codec.js';
-import type { CodecOptions } from './compression/index.js';
-import type { Transport } from './network/transport.js';
+import type { CompressionName } from '../compression/codec.js';
+import type { CodecOptions } from '../compression/index.js';
+import type { Transport } from '../network/transport.js';
 
 /** Events published for tracing tools (Node: node:diagnostics_channel `kafka-wire:*`). */
 export interface Diagnostics {
