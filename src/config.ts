@@ -20,23 +20,32 @@ export interface ConfigDef {
   readonly doc: string;
   readonly min?: number;
   readonly max?: number;
-  /** Allowed values for string properties (compared case-sensitively, as Java does). */
+  /** A value allowed besides [min, max] (Java's gzip level: -1 or 1..9). */
+  readonly orValue?: number;
+  /** Allowed values for string properties (compared case-sensitively, as Java does, unless `caseInsensitive`). */
   readonly oneOf?: readonly string[];
+  /** Java validates this property with CaseInsensitiveValidString. */
+  readonly caseInsensitive?: boolean;
   /** Accepted only with its default value: the engine does not implement alternatives yet. */
   readonly onlyDefault?: boolean;
 }
 
 const INT_MAX = 2147483647;
+/**
+ * The largest long kafka-wire keeps. Java's LONG properties take up to 2^63-1; kafka-wire parses
+ * them exactly and clamps anything above 2^53-1 (285,000 years of milliseconds, far beyond any
+ * timer or memory size) to this, so values stay JavaScript numbers.
+ */
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 
 /** The supported properties, Java's order of importance. */
 export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'bootstrap.servers', type: 'list', default: undefined, doc: 'host:port pairs used to make the initial connection to the cluster; the full membership is discovered from metadata.' },
-  { name: 'client.id', type: 'string', default: '', doc: 'Sent with every request and printed in every log line, so broker-side logs and quotas can name this producer.' },
+  { name: 'client.id', type: 'string', default: '', doc: 'Sent with every request and printed in every log line, so broker-side logs and quotas can name this producer. Unset: producer-N (N counts the producers of this process from 1), as Java; set explicitly to "" it stays empty, as in Java.' },
   { name: 'acks', type: 'string', default: 'all', oneOf: ['all', '-1', '0', '1'], doc: 'Acknowledgements the leader must have before a request completes: 0 (none; records complete when written, offset -1), 1 (the leader) or all/-1 (the full in-sync replica set).' },
   { name: 'enable.idempotence', type: 'boolean', default: true, doc: 'Give every batch a producer id, epoch and sequence so that retries never write duplicates and per-partition order is kept. Requires acks=all, retries > 0 and max.in.flight.requests.per.connection <= 5; if not set explicitly and those conflict, idempotence is turned off, as in Java.' },
   { name: 'compression.type', type: 'string', default: 'none', oneOf: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], doc: 'Codec applied to each batch as a whole. snappy, lz4 and zstd use optional native packages (snappy, lz4-napi, @mongodb-js/zstd) when installed.' },
-  { name: 'compression.gzip.level', type: 'int', default: -1, min: -1, max: 9, doc: 'gzip level, 1-9, or -1 for the codec default.' },
+  { name: 'compression.gzip.level', type: 'int', default: -1, min: 1, max: 9, orValue: -1, doc: 'gzip level, 1-9, or -1 for the codec default.' },
   { name: 'compression.lz4.level', type: 'int', default: 9, min: 1, max: 17, doc: 'lz4 level, 1-17.' },
   { name: 'compression.zstd.level', type: 'int', default: 3, min: -131072, max: 22, doc: 'zstd level.' },
   { name: 'batch.size', type: 'int', default: 16384, min: 0, max: INT_MAX, doc: 'Target size in bytes of a per-partition batch; a batch is sent when full or when linger.ms expires. A single larger record gets a batch of its own.' },
@@ -46,7 +55,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'max.request.size', type: 'int', default: 1048576, min: 0, max: INT_MAX, doc: 'Upper bound on a Produce request and on a single record.' },
   { name: 'retries', type: 'int', default: INT_MAX, min: 0, max: INT_MAX, doc: 'How many times a batch is retried after a retriable error; delivery.timeout.ms usually bounds retries first.' },
   { name: 'retry.backoff.ms', type: 'long', default: 100, min: 0, max: LONG_MAX, doc: 'First backoff before retrying a failed request; grows exponentially up to retry.backoff.max.ms with 20% jitter.' },
-  { name: 'retry.backoff.max.ms', type: 'long', default: 1000, min: 0, max: LONG_MAX, doc: 'Upper bound of the retry backoff.' },
+  { name: 'retry.backoff.max.ms', type: 'long', default: 1000, min: 0, max: LONG_MAX, doc: 'Upper bound of the retry backoff. Below retry.backoff.ms, the backoff is a constant retry.backoff.max.ms, as in Java.' },
   { name: 'delivery.timeout.ms', type: 'int', default: 120000, min: 0, max: INT_MAX, doc: 'Upper bound on the time from send() to success or failure, retries included. Must be >= linger.ms + request.timeout.ms.' },
   { name: 'request.timeout.ms', type: 'int', default: 30000, min: 0, max: INT_MAX, doc: 'How long to wait for a response; a timed-out request fails its batches retriably and closes the connection.' },
   { name: 'max.in.flight.requests.per.connection', type: 'int', default: 5, min: 1, max: INT_MAX, doc: 'Unanswered requests allowed per broker connection.' },
@@ -59,7 +68,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'key.serializer', type: 'function', default: null, doc: 'A function (data, topic, headers) => Uint8Array | string | null for keys, or a Kafka serializer class name (org.apache.kafka.common.serialization.StringSerializer, ByteArraySerializer, IntegerSerializer, LongSerializer, ... written as Java writes them). Unset: strings are written as UTF-8, Uint8Array as is.' },
   { name: 'value.serializer', type: 'function', default: null, doc: 'As key.serializer, for values.' },
   { name: 'reconnect.backoff.ms', type: 'long', default: 50, min: 0, max: LONG_MAX, doc: 'First wait before reconnecting to a broker; grows exponentially to reconnect.backoff.max.ms.' },
-  { name: 'reconnect.backoff.max.ms', type: 'long', default: 1000, min: 0, max: LONG_MAX, doc: 'Upper bound of the reconnect backoff.' },
+  { name: 'reconnect.backoff.max.ms', type: 'long', default: 1000, min: 0, max: LONG_MAX, doc: 'Upper bound of the reconnect backoff. Unset while reconnect.backoff.ms is set: equal to reconnect.backoff.ms (a constant backoff), as in Java.' },
   { name: 'socket.connection.setup.timeout.ms', type: 'long', default: 10000, min: 0, max: LONG_MAX, doc: 'How long a connection attempt may take.' },
   { name: 'socket.connection.setup.timeout.max.ms', type: 'long', default: 30000, min: 0, max: LONG_MAX, doc: 'Upper bound of the connection setup timeout as it grows on consecutive failures.' },
   { name: 'connections.max.idle.ms', type: 'long', default: 540000, min: -1, max: LONG_MAX, doc: 'Idle connections are closed after this long.' },
@@ -67,25 +76,110 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'receive.buffer.bytes', type: 'int', default: 32768, min: -1, max: INT_MAX, doc: 'Accepted for compatibility; the socket uses the operating system default.' },
   { name: 'metrics.sample.window.ms', type: 'long', default: 30000, min: 0, max: LONG_MAX, doc: 'Window over which rate and average metrics are computed.' },
   { name: 'metrics.num.samples', type: 'int', default: 2, min: 1, max: INT_MAX, doc: 'Number of samples kept per metric window.' },
-  { name: 'security.protocol', type: 'string', default: 'PLAINTEXT', oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], onlyDefault: true, doc: 'Only PLAINTEXT is implemented.' },
+  { name: 'security.protocol', type: 'string', default: 'PLAINTEXT', oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], caseInsensitive: true, onlyDefault: true, doc: 'Only PLAINTEXT is implemented (case-insensitive, as in Java).' },
   { name: 'client.dns.lookup', type: 'string', default: 'use_all_dns_ips', oneOf: ['use_all_dns_ips', 'resolve_canonical_bootstrap_servers_only'], onlyDefault: true, doc: 'Only use_all_dns_ips (the default) is implemented.' },
   { name: 'enable.metrics.push', type: 'boolean', default: true, doc: 'Accepted for compatibility; client metrics push (KIP-714) is not implemented, so nothing is pushed.' },
 ];
 
+/** Java's ConfigDef types, for the properties kafka-wire does not implement. */
+export type JavaConfigType = 'INT' | 'LONG' | 'SHORT' | 'DOUBLE' | 'BOOLEAN' | 'STRING' | 'LIST' | 'CLASS' | 'PASSWORD';
+
 /**
- * Java producer properties kafka-wire does not implement (yet). Naming one is an error that
- * says so, rather than an "unknown property" or a silent no-op.
+ * Every other producer property Kafka 4.4.0's ProducerConfig defines: [name, Java type, Java's
+ * default as Java prints it (null: none), case-insensitive]. kafka-wire does not implement these
+ * yet: a value equal to Java's default (or null/undefined) is accepted and changes nothing, as a
+ * properties file written for Java often spells defaults out; any other value is an error that
+ * says the property is not supported yet. test/unit/java-parity-config.test.ts checks this list
+ * and CONFIG_DEFS together against the list generated from Java's ProducerConfig.configDef().
  */
-export const UNSUPPORTED_JAVA_PROPERTIES: ReadonlySet<string> = new Set([
-  'transactional.id', 'transaction.timeout.ms', 'interceptor.classes', 'metric.reporters',
-  'metrics.recording.level', 'metadata.recovery.strategy', 'metadata.recovery.rebootstrap.trigger.ms',
-  'sasl.mechanism', 'sasl.jaas.config', 'sasl.client.callback.handler.class', 'sasl.login.class',
-  'sasl.kerberos.service.name', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password',
-  'ssl.truststore.location', 'ssl.truststore.password', 'ssl.protocol', 'ssl.enabled.protocols',
-  'ssl.endpoint.identification.algorithm', 'ssl.keystore.type', 'ssl.truststore.type',
-  'ssl.cipher.suites', 'ssl.provider', 'ssl.engine.factory.class', 'security.providers',
-  'auto.include.jmx.reporter', 'bootstrap.controllers',
-]);
+export const JAVA_ONLY_PROPERTIES: readonly (readonly [string, JavaConfigType, string | null, boolean?])[] = [
+  ["buffer.memory.allocation.strategy", "STRING", "full", true],
+  ["partitioner.rack.aware", "BOOLEAN", "false"],
+  ["client.rack", "STRING", ""],
+  ["bootstrap.resolve.timeout.ms", "LONG", "0"],
+  ["metrics.recording.level", "STRING", "INFO"],
+  ["metric.reporters", "LIST", "org.apache.kafka.common.metrics.JmxReporter"],
+  ["interceptor.classes", "LIST", ""],
+  ["security.providers", "STRING", null],
+  ["ssl.protocol", "STRING", "TLSv1.3"],
+  ["ssl.provider", "STRING", null],
+  ["ssl.cipher.suites", "LIST", ""],
+  ["ssl.enabled.protocols", "LIST", "TLSv1.2,TLSv1.3"],
+  ["ssl.keystore.type", "STRING", "JKS"],
+  ["ssl.keystore.location", "STRING", null],
+  ["ssl.keystore.password", "PASSWORD", null],
+  ["ssl.key.password", "PASSWORD", null],
+  ["ssl.keystore.key", "PASSWORD", null],
+  ["ssl.keystore.certificate.chain", "PASSWORD", null],
+  ["ssl.truststore.certificates", "PASSWORD", null],
+  ["ssl.truststore.type", "STRING", "JKS"],
+  ["ssl.truststore.location", "STRING", null],
+  ["ssl.truststore.password", "PASSWORD", null],
+  ["ssl.keymanager.algorithm", "STRING", "SunX509"],
+  ["ssl.trustmanager.algorithm", "STRING", "PKIX"],
+  ["ssl.endpoint.identification.algorithm", "STRING", "https"],
+  ["ssl.secure.random.implementation", "STRING", null],
+  ["ssl.engine.factory.class", "CLASS", null],
+  ["sasl.kerberos.service.name", "STRING", null],
+  ["sasl.kerberos.kinit.cmd", "STRING", "/usr/bin/kinit"],
+  ["sasl.kerberos.ticket.renew.window.factor", "DOUBLE", "0.8"],
+  ["sasl.kerberos.ticket.renew.jitter", "DOUBLE", "0.05"],
+  ["sasl.kerberos.min.time.before.relogin", "LONG", "60000"],
+  ["sasl.login.refresh.window.factor", "DOUBLE", "0.8"],
+  ["sasl.login.refresh.window.jitter", "DOUBLE", "0.05"],
+  ["sasl.login.refresh.min.period.seconds", "SHORT", "60"],
+  ["sasl.login.refresh.buffer.seconds", "SHORT", "300"],
+  ["sasl.mechanism", "STRING", "GSSAPI"],
+  ["sasl.jaas.config", "PASSWORD", null],
+  ["sasl.client.callback.handler.class", "CLASS", null],
+  ["sasl.login.callback.handler.class", "CLASS", null],
+  ["sasl.login.class", "CLASS", null],
+  ["sasl.login.connect.timeout.ms", "INT", null],
+  ["sasl.login.read.timeout.ms", "INT", null],
+  ["sasl.login.retry.backoff.max.ms", "LONG", "10000"],
+  ["sasl.login.retry.backoff.ms", "LONG", "100"],
+  ["sasl.oauthbearer.jwt.retriever.class", "CLASS", "org.apache.kafka.common.security.oauthbearer.DefaultJwtRetriever"],
+  ["sasl.oauthbearer.jwt.validator.class", "CLASS", "org.apache.kafka.common.security.oauthbearer.DefaultJwtValidator"],
+  ["sasl.oauthbearer.scope", "STRING", null],
+  ["sasl.oauthbearer.client.credentials.client.id", "STRING", null],
+  ["sasl.oauthbearer.client.credentials.client.secret", "PASSWORD", null],
+  ["sasl.oauthbearer.assertion.algorithm", "STRING", "RS256", true],
+  ["sasl.oauthbearer.assertion.claim.aud", "STRING", null],
+  ["sasl.oauthbearer.assertion.claim.exp.seconds", "INT", "300"],
+  ["sasl.oauthbearer.assertion.claim.iss", "STRING", null],
+  ["sasl.oauthbearer.assertion.claim.jti.include", "BOOLEAN", "false"],
+  ["sasl.oauthbearer.assertion.claim.nbf.seconds", "INT", "60"],
+  ["sasl.oauthbearer.assertion.claim.sub", "STRING", null],
+  ["sasl.oauthbearer.assertion.file", "STRING", null],
+  ["sasl.oauthbearer.assertion.private.key.file", "STRING", null],
+  ["sasl.oauthbearer.assertion.private.key.passphrase", "PASSWORD", null],
+  ["sasl.oauthbearer.assertion.template.file", "STRING", null],
+  ["sasl.oauthbearer.scope.claim.name", "STRING", "scope"],
+  ["sasl.oauthbearer.sub.claim.name", "STRING", "sub"],
+  ["sasl.oauthbearer.token.endpoint.url", "STRING", null],
+  ["sasl.oauthbearer.jwks.endpoint.url", "STRING", null],
+  ["sasl.oauthbearer.jwks.endpoint.refresh.ms", "LONG", "3600000"],
+  ["sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", "LONG", "10000"],
+  ["sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "LONG", "100"],
+  ["sasl.oauthbearer.clock.skew.seconds", "INT", "30"],
+  ["sasl.oauthbearer.allow.unverified.audience", "BOOLEAN", "false"],
+  ["sasl.oauthbearer.expected.audience", "LIST", ""],
+  ["sasl.oauthbearer.allow.unverified.issuer", "BOOLEAN", "false"],
+  ["sasl.oauthbearer.expected.issuer", "STRING", null],
+  ["sasl.oauthbearer.header.urlencode", "BOOLEAN", "false"],
+  ["transaction.timeout.ms", "INT", "60000"],
+  ["transactional.id", "STRING", null],
+  ["transaction.two.phase.commit.enable", "BOOLEAN", "false"],
+  ["metadata.recovery.strategy", "STRING", "rebootstrap", true],
+  ["metadata.recovery.rebootstrap.trigger.ms", "LONG", "300000"],
+  ["metadata.cluster.check.enable", "BOOLEAN", "true"],
+  ["config.providers", "LIST", ""],
+];
+
+const JAVA_ONLY_BY_NAME: ReadonlyMap<string, readonly [string, JavaConfigType, string | null, boolean?]> = new Map(JAVA_ONLY_PROPERTIES.map((e) => [e[0], e]));
+
+/** Names of the Java producer properties kafka-wire does not implement yet. */
+export const UNSUPPORTED_JAVA_PROPERTIES: ReadonlySet<string> = new Set(JAVA_ONLY_PROPERTIES.map((e) => e[0]));
 
 /** JavaScript-only options the Producer accepts next to Kafka properties. */
 export const JS_OPTIONS: ReadonlySet<string> = new Set(['interceptors', 'logger']);
@@ -131,6 +225,20 @@ export function nearestProperty(name: string): string | undefined {
   return bestDistance <= Math.max(3, Math.floor(name.length / 3)) ? best : undefined;
 }
 
+/**
+ * An integer as Java's ConfigDef parses INT/LONG/SHORT: a JavaScript integer, a bigint, or a
+ * string that Integer.parseInt / Long.parseLong accept after trimming (an optional sign, `+5`
+ * included, then decimal digits). Returns a bigint, or undefined when it is not one.
+ */
+function javaInteger(raw: unknown): bigint | undefined {
+  if (typeof raw === 'number') return Number.isInteger(raw) ? BigInt(raw) : undefined;
+  if (typeof raw === 'bigint') return raw;
+  if (typeof raw === 'string' && /^[+-]?\d+$/.test(raw.trim())) return BigInt(raw.trim());
+  return undefined;
+}
+
+const BOUNDS: Record<'int' | 'long', [bigint, bigint]> = { int: [-(2n ** 31n), 2n ** 31n - 1n], long: [-(2n ** 63n), 2n ** 63n - 1n] };
+
 function parseValue(def: ConfigDef, raw: unknown): unknown {
   const bad = (expected: string): never => {
     throw new ConfigError(def.name, `expected ${expected}, got ${typeof raw === 'string' ? JSON.stringify(raw) : String(raw)} (${typeof raw})`);
@@ -138,15 +246,17 @@ function parseValue(def: ConfigDef, raw: unknown): unknown {
   switch (def.type) {
     case 'int':
     case 'long': {
-      let n: number;
-      if (typeof raw === 'number') n = raw;
-      else if (typeof raw === 'bigint') n = Number(raw);
-      else if (typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw)) n = Number(raw.trim());
-      else return bad(def.type === 'int' ? 'a 32-bit integer' : 'an integer');
-      if (!Number.isSafeInteger(n)) return bad(def.type === 'int' ? 'a 32-bit integer' : 'an integer');
-      if (def.type === 'int' && (n > INT_MAX || n < -INT_MAX - 1)) return bad('a 32-bit integer');
+      const what = def.type === 'int' ? 'a 32-bit integer' : 'a 64-bit integer';
+      const big = javaInteger(raw);
+      if (big === undefined) return bad(what);
+      const [lo, hi] = BOUNDS[def.type];
+      if (big < lo || big > hi) return bad(what);
+      // Exact below 2^53; longs beyond are clamped (see LONG_MAX).
+      const n = big > BigInt(LONG_MAX) ? LONG_MAX : big < -BigInt(LONG_MAX) ? -LONG_MAX : Number(big);
+      if (n === def.orValue) return n;
       if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
-        throw new ConfigError(def.name, `value ${n} is out of range [${def.min ?? '-inf'}, ${def.max ?? 'inf'}]`);
+        const range = `[${def.min ?? '-inf'}, ${def.max ?? 'inf'}]`;
+        throw new ConfigError(def.name, `value ${big} is out of range ${def.orValue !== undefined ? `${def.orValue} or ${range}` : range}`);
       }
       return n;
     }
@@ -162,8 +272,9 @@ function parseValue(def: ConfigDef, raw: unknown): unknown {
     case 'string': {
       if (typeof raw !== 'string' && typeof raw !== 'number') return bad('a string');
       const s = String(raw).trim();
-      if (def.oneOf && !def.oneOf.includes(s)) throw new ConfigError(def.name, `invalid value ${JSON.stringify(s)}; expected one of ${def.oneOf.join(', ')}`);
-      if (def.onlyDefault && s !== def.default) throw new ConfigError(def.name, `${JSON.stringify(s)} is not supported by kafka-wire yet; only ${JSON.stringify(def.default)} is`);
+      const same = (a: string, b: string): boolean => (def.caseInsensitive ? a.toUpperCase() === b.toUpperCase() : a === b);
+      if (def.oneOf && !def.oneOf.some((o) => same(o, s))) throw new ConfigError(def.name, `invalid value ${JSON.stringify(s)}; expected one of ${def.oneOf.join(', ')}${def.caseInsensitive ? ' (case-insensitive)' : ''}`);
+      if (def.onlyDefault && !same(s, def.default as string)) throw new ConfigError(def.name, `${JSON.stringify(s)} is not supported by kafka-wire yet; only ${JSON.stringify(def.default)} is`);
       return s;
     }
     case 'list': {
@@ -185,6 +296,40 @@ function parseValue(def: ConfigDef, raw: unknown): unknown {
 }
 
 /**
+ * Whether `raw` is Java's default for a property kafka-wire does not implement, compared as
+ * Java parses its type (so `60000`, `"60000"` and `" +60000 "` all equal an INT default of 60000).
+ */
+function isJavaDefault(entry: readonly [string, JavaConfigType, string | null, boolean?], raw: unknown): boolean {
+  const [, type, def, caseInsensitive] = entry;
+  if (raw === null) return true;
+  if (def === null) return false;
+  const list = (v: unknown): string | undefined =>
+    Array.isArray(v) ? v.map((x) => String(x).trim()).filter((x) => x !== '').join(',') : typeof v === 'string' ? list(v.split(',')) : undefined;
+  switch (type) {
+    case 'INT':
+    case 'LONG':
+    case 'SHORT':
+      return javaInteger(raw) === BigInt(def);
+    case 'DOUBLE':
+      return (typeof raw === 'number' || typeof raw === 'string') && String(raw).trim() !== '' && Number(raw) === Number(def);
+    case 'BOOLEAN':
+      return typeof raw === 'boolean' ? String(raw) === def : typeof raw === 'string' && raw.trim().toLowerCase() === def;
+    case 'LIST':
+      return list(raw) === list(def);
+    case 'STRING':
+    case 'CLASS':
+    case 'PASSWORD': {
+      if (typeof raw !== 'string') return false;
+      const v = raw.trim();
+      return caseInsensitive ? v.toUpperCase() === def.toUpperCase() : v === def;
+    }
+  }
+}
+
+/** Process-wide sequence for default client ids (Java's PRODUCER_CLIENT_ID_SEQUENCE). */
+let clientIdSequence = 0;
+
+/**
  * Validates user properties against the table and Java's cross-property rules, returning the
  * full configuration with defaults. Throws ConfigError naming the property on any problem.
  */
@@ -195,7 +340,11 @@ export function resolveConfig(user: Readonly<Record<string, unknown>>): Resolved
     if (raw === undefined || JS_OPTIONS.has(name)) continue;
     const def = DEFS_BY_NAME.get(name);
     if (!def) {
-      if (UNSUPPORTED_JAVA_PROPERTIES.has(name)) throw new ConfigError(name, 'is a Java producer property that kafka-wire does not support yet');
+      const javaOnly = JAVA_ONLY_BY_NAME.get(name);
+      if (javaOnly !== undefined) {
+        if (isJavaDefault(javaOnly, raw)) continue; // Java's default: nothing to implement
+        throw new ConfigError(name, `is a Java producer property that kafka-wire does not support yet (only Java's default${javaOnly[2] === null ? ', unset,' : ` ${JSON.stringify(javaOnly[2])}`} is accepted)`);
+      }
       const near = nearestProperty(name);
       throw new ConfigError(name, `unknown producer property${near ? `; did you mean ${near}?` : ''}`);
     }
@@ -223,57 +372,185 @@ export function resolveConfig(user: Readonly<Record<string, unknown>>): Resolved
   };
 }
 
+/**
+ * One bootstrap.servers entry as Java reads it (Utils.getHost / getPort, then
+ * ClientUtils.parseAndValidateAddresses): an optional `scheme://` prefix (`PLAINTEXT://h:9092`),
+ * optional brackets, the host (letters, digits, `-%._:`) up to the last colon, then the port,
+ * 0..65535 (InetSocketAddress's range, so port 0 is accepted as Java accepts it). So `[::1]:9092`
+ * and Java's unbracketed `::1:9092` both mean host `::1`, port 9092. Returns an error message
+ * naming the entry as Java does, or the parsed address.
+ */
+export function parseBootstrapEntry(entry: string): { host: string; port: number } | string {
+  const m = /^(?:[0-9a-zA-Z\-%._]*:\/\/)?\[?([0-9a-zA-Z\-%._:]*)\]?:([0-9]+)$/.exec(entry);
+  if (m === null || m[1] === '') return `Invalid url in bootstrap.servers: ${entry}`;
+  const port = Number(m[2]);
+  if (!(port <= 65535)) return `Invalid port in bootstrap.servers: ${entry}`;
+  return { host: m[1]!, port };
+}
+
 /** Java's cross-property checks (ProducerConfig.postProcessParsedConfig and KafkaProducer). */
 function applyJavaRules(values: Record<string, unknown>, explicit: ReadonlySet<string>): void {
   const servers = values['bootstrap.servers'] as string[];
-  if (servers.length === 0) throw new ConfigError('bootstrap.servers', 'needs at least one host:port');
+  if (servers.length === 0) throw new ConfigError('bootstrap.servers', "Configuration 'bootstrap.servers' must not be empty. Valid values include: any non-empty value");
   for (const s of servers) {
-    const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(s);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new ConfigError('bootstrap.servers', `invalid address ${JSON.stringify(s)}; expected host:port`);
+    const parsed = parseBootstrapEntry(s);
+    if (typeof parsed === 'string') throw new ConfigError('bootstrap.servers', parsed);
   }
+  // Java: an unset client.id becomes producer-N; an explicit one (even "") is kept.
+  if (!explicit.has('client.id')) values['client.id'] = `producer-${++clientIdSequence}`;
   if (values['acks'] === '-1') values['acks'] = 'all';
 
-  // Idempotence: an explicit request that conflicts is an error; the default yields silently.
-  const conflicts: [string, string][] = [];
-  if (values['acks'] !== 'all') conflicts.push(['acks', 'Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.']);
-  if ((values['max.in.flight.requests.per.connection'] as number) > 5) conflicts.push(['max.in.flight.requests.per.connection', 'Must set max.in.flight.requests.per.connection to at most 5 when using the idempotent producer.']);
-  if ((values['retries'] as number) === 0) conflicts.push(['retries', 'Must set retries to non-zero when using the idempotent producer.']);
-  if (values['enable.idempotence'] === true && conflicts.length > 0) {
-    if (explicit.has('enable.idempotence')) {
-      const [property, message] = conflicts[0]!;
-      throw new ConfigError(property, message);
+  // Idempotence, in Java 4.4's order (postProcessAndValidateIdempotenceConfigs): retries, then
+  // acks (each an error when enable.idempotence was set explicitly, else idempotence is turned
+  // off), then max.in.flight > 5, which is an error whenever idempotence was still on.
+  if (values['enable.idempotence'] === true) {
+    const userSet = explicit.has('enable.idempotence');
+    let disable = false;
+    if ((values['retries'] as number) === 0) {
+      if (userSet) throw new ConfigError('retries', 'Must set retries to non-zero when using the idempotent producer.');
+      disable = true;
     }
-    values['enable.idempotence'] = false;
+    if (values['acks'] !== 'all') {
+      if (userSet) throw new ConfigError('acks', 'Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.');
+      disable = true;
+    }
+    const inFlight = values['max.in.flight.requests.per.connection'] as number;
+    if (inFlight > 5) {
+      throw new ConfigError('max.in.flight.requests.per.connection', `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${inFlight}.`);
+    }
+    if (disable) values['enable.idempotence'] = false;
   }
 
-  const linger = values['linger.ms'] as number;
+  // KafkaProducer.configureDeliveryTimeout: linger.ms counts as at most INT_MAX, the sum too.
+  const linger = Math.min(values['linger.ms'] as number, INT_MAX);
   const requestTimeout = values['request.timeout.ms'] as number;
-  if ((values['delivery.timeout.ms'] as number) < linger + requestTimeout) {
+  const lingerAndRequest = Math.min(linger + requestTimeout, INT_MAX);
+  if ((values['delivery.timeout.ms'] as number) < lingerAndRequest) {
     if (explicit.has('delivery.timeout.ms')) {
-      throw new ConfigError('delivery.timeout.ms', `should be equal to or larger than linger.ms + request.timeout.ms (${linger} + ${requestTimeout})`);
+      throw new ConfigError('delivery.timeout.ms', `delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (${linger} + ${requestTimeout})`);
     }
-    values['delivery.timeout.ms'] = linger + requestTimeout; // Java adjusts the default and warns
+    values['delivery.timeout.ms'] = lingerAndRequest; // Java adjusts the default and warns
   }
-  if ((values['retry.backoff.max.ms'] as number) < (values['retry.backoff.ms'] as number)) {
-    // Java uses retry.backoff.ms as the cap when the max is smaller.
-    values['retry.backoff.max.ms'] = values['retry.backoff.ms'];
-  }
-  if ((values['reconnect.backoff.max.ms'] as number) < (values['reconnect.backoff.ms'] as number)) {
+  // Retry backoff: no adjustment. Java's ExponentialBackoff takes min(retry.backoff.ms,
+  // retry.backoff.max.ms) as its start, so a base above the max gives a constant max.
+  // Reconnect backoff (CommonClientConfigs.postProcessReconnectBackoffConfigs): reconnect.backoff.ms
+  // set without reconnect.backoff.max.ms disables the exponential growth.
+  if (explicit.has('reconnect.backoff.ms') && !explicit.has('reconnect.backoff.max.ms')) {
     values['reconnect.backoff.max.ms'] = values['reconnect.backoff.ms'];
   }
 }
 
-/** Parses Java .properties text (k=v or k:v lines, # and ! comments, backslash continuations). */
+const PROPERTIES_WHITESPACE = new Set([' ', '\t', '\f']);
+
+/**
+ * Parses Java .properties text exactly as java.util.Properties.load does: natural lines end at
+ * \n, \r or \r\n; leading whitespace (space, tab, form feed) is skipped; `#` and `!` start a
+ * comment line (a comment never continues); a line ending in an odd number of backslashes
+ * continues on the next one (whose leading whitespace is skipped; a backslash at the end of the
+ * input is dropped); the key ends at the first unescaped `=`, `:` or whitespace, followed by
+ * optional whitespace and at most one `=`/`:`; escapes `\t \n \r \f \uXXXX` are decoded and any
+ * other escaped character stands for itself. The value keeps trailing whitespace. Later keys win.
+ */
 export function parseProperties(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.replace(/^\s+/, '');
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.replace(/^\s+/, '');
-    const m = /^((?:\\.|[^=:\s\\])+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (!m) out[line] = '';
-    else out[m[1]!.replace(/\\(.)/g, '$1')] = m[2]!.replace(/\\(.)/g, '$1');
+  for (const line of propertiesLogicalLines(text)) {
+    let keyEnd = 0;
+    let valueStart = line.length;
+    let hasSep = false;
+    let precedingBackslash = false;
+    for (; keyEnd < line.length; keyEnd++) {
+      const c = line[keyEnd]!;
+      if ((c === '=' || c === ':') && !precedingBackslash) {
+        valueStart = keyEnd + 1;
+        hasSep = true;
+        break;
+      }
+      if (PROPERTIES_WHITESPACE.has(c) && !precedingBackslash) {
+        valueStart = keyEnd + 1;
+        break;
+      }
+      precedingBackslash = c === '\\' ? !precedingBackslash : false;
+    }
+    while (valueStart < line.length) {
+      const c = line[valueStart]!;
+      if (!PROPERTIES_WHITESPACE.has(c)) {
+        if (!hasSep && (c === '=' || c === ':')) hasSep = true;
+        else break;
+      }
+      valueStart++;
+    }
+    out[unescapeProperties(line.slice(0, keyEnd))] = unescapeProperties(line.slice(valueStart));
   }
   return out;
+}
+
+/** Java's Properties.LineReader: the logical lines (comments and blank lines gone, continuations joined). */
+function propertiesLogicalLines(text: string): string[] {
+  const lines: string[] = [];
+  const n = text.length;
+  const isEol = (c: string | undefined): boolean => c === '\n' || c === '\r';
+  let i = 0;
+  while (i < n) {
+    while (i < n && (PROPERTIES_WHITESPACE.has(text[i]!) || isEol(text[i]))) i++;
+    if (i >= n) break;
+    const isComment = text[i] === '#' || text[i] === '!';
+    let line = '';
+    for (;;) {
+      const start = i;
+      while (i < n && !isEol(text[i])) i++;
+      const natural = text.slice(start, i);
+      const atEnd = i >= n;
+      if (!atEnd) i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1;
+      if (isComment) break;
+      let backslashes = 0;
+      for (let k = natural.length - 1; k >= 0 && natural[k] === '\\'; k--) backslashes++;
+      if (backslashes % 2 === 0) {
+        line += natural;
+        break;
+      }
+      line += natural.slice(0, -1); // continues (a backslash at the very end is dropped)
+      if (atEnd) break;
+      while (i < n && PROPERTIES_WHITESPACE.has(text[i]!)) i++;
+    }
+    if (!isComment) lines.push(line);
+  }
+  return lines;
+}
+
+function unescapeProperties(s: string): string {
+  if (!s.includes('\\')) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '\\' || i + 1 >= s.length) {
+      out += c;
+      continue;
+    }
+    const e = s[++i]!;
+    if (e === 'u') {
+      const hex = s.slice(i + 1, i + 5);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new ConfigError('properties file', 'Malformed \\uxxxx encoding.');
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 4;
+    } else out += e === 't' ? '\t' : e === 'n' ? '\n' : e === 'r' ? '\r' : e === 'f' ? '\f' : e;
+  }
+  return out;
+}
+
+/**
+ * Decodes a properties file's bytes: UTF-8 when they are valid UTF-8 (what Properties.load(Reader)
+ * users write), else ISO-8859-1 (what Properties.load(InputStream), and so Kafka's tools, read).
+ * `\uXXXX` escapes work either way.
+ */
+export function decodePropertiesFile(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('latin1').decode(bytes);
+  }
+}
+
+/** {@link parseProperties} of a file's bytes ({@link decodePropertiesFile}). */
+export function parsePropertiesFile(bytes: Uint8Array): Record<string, string> {
+  return parseProperties(decodePropertiesFile(bytes));
 }

@@ -17,7 +17,7 @@ const fmt = (d) => {
   if (d.default === '') return '""';
   return `\`${Array.isArray(d.default) ? d.default.join(',') : String(d.default)}\``;
 };
-const range = (d) => (d.oneOf ? d.oneOf.join(', ') : d.min !== undefined || d.max !== undefined ? `[${d.min ?? ''}, ${d.max === 2147483647 ? '2^31-1' : d.max === Number.MAX_SAFE_INTEGER ? '' : d.max ?? ''}]` : '');
+const range = (d) => (d.oneOf ? d.oneOf.join(', ') + (d.caseInsensitive ? ' (any case)' : '') : d.min !== undefined || d.max !== undefined ? `${d.orValue !== undefined ? `${d.orValue} or ` : ''}[${d.min ?? ''}, ${d.max === 2147483647 ? '2^31-1' : d.max === Number.MAX_SAFE_INTEGER ? '' : d.max ?? ''}]` : '');
 const rows = CONFIG_DEFS.map((d) => `| \`${d.name}\` | ${d.type} | ${fmt(d)} | ${range(d)} | ${d.doc.replace(/\|/g, '\\|')} |`);
 const section = [
   BEGIN,
@@ -25,7 +25,7 @@ const section = [
   '|---|---|---|---|---|',
   ...rows,
   '',
-  `Java producer properties not supported yet (naming one is an error that says so): ${[...UNSUPPORTED_JAVA_PROPERTIES].map((n) => `\`${n}\``).join(', ')}.`,
+  `Every other producer property of Kafka 4.4 is not supported yet: a value equal to Java's default is accepted (and changes nothing), any other value is an error that says so: ${[...UNSUPPORTED_JAVA_PROPERTIES].map((n) => `\`${n}\``).join(', ')}. Long values above 2^53-1 are taken as 2^53-1.`,
   END,
 ].join('\n');
 
