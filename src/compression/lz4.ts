@@ -239,6 +239,69 @@ export function lz4FrameCompress(data: Uint8Array, options: Lz4FrameOptions = {}
   return out.subarray(0, op);
 }
 
+/**
+ * The end offset of the LZ4 frame (or skippable frame) starting at `start`, found by walking the
+ * frame header and block sizes without decoding anything. Lets a decoder that reads one frame at
+ * a time (lz4-napi's decompressFrameSync) read every frame of concatenated input.
+ */
+export function lz4FrameEnd(src: Uint8Array, start: number): number {
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  let ip = start;
+  if (ip + 4 > src.length) throw new ProtocolError('lz4: truncated frame magic');
+  const magic = view.getUint32(ip, true);
+  ip += 4;
+  if ((magic & 0xfffffff0) === 0x184d2a50) {
+    if (ip + 4 > src.length) throw new ProtocolError('lz4: truncated skippable frame');
+    const end = ip + 4 + view.getUint32(ip, true);
+    if (end > src.length) throw new ProtocolError('lz4: truncated skippable frame');
+    return end;
+  }
+  if (magic !== LZ4_FRAME_MAGIC) throw new ProtocolError(`lz4: unsupported frame magic 0x${magic.toString(16)} (only the LZ4 frame format is supported)`);
+  if (ip + 3 > src.length) throw new ProtocolError('lz4: truncated frame descriptor');
+  const flg = src[ip]!;
+  ip += 2 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1;
+  const blockChecksum = (flg & 0x10) !== 0 ? 4 : 0;
+  for (;;) {
+    if (ip + 4 > src.length) throw new ProtocolError('lz4: truncated block size');
+    const word = view.getUint32(ip, true);
+    ip += 4;
+    if (word === 0) break;
+    ip += (word & 0x7fffffff) + blockChecksum;
+    if (ip > src.length) throw new ProtocolError('lz4: truncated block');
+  }
+  ip += (flg & 0x04) !== 0 ? 4 : 0;
+  if (ip > src.length) throw new ProtocolError('lz4: truncated content checksum');
+  return ip;
+}
+
+/**
+ * Decompresses every frame of `src` with `decodeFrame`, a decoder of exactly one frame (skippable
+ * frames are skipped), and joins the results. One frame: a single call, no copy.
+ */
+export function lz4DecompressFrames(src: Uint8Array, decodeFrame: (frame: Uint8Array) => Uint8Array): Uint8Array {
+  if (src.length < 4) throw new ProtocolError('lz4: input too short for a frame');
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let ip = 0; ip < src.length; ) {
+    const end = lz4FrameEnd(src, ip);
+    const magic = new DataView(src.buffer, src.byteOffset + ip, 4).getUint32(0, true);
+    if (magic === LZ4_FRAME_MAGIC) {
+      const part = decodeFrame(ip === 0 && end === src.length ? src : src.subarray(ip, end));
+      parts.push(part);
+      total += part.length;
+    }
+    ip = end;
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let op = 0;
+  for (const p of parts) {
+    out.set(p, op);
+    op += p.length;
+  }
+  return out;
+}
+
 /** Decompresses one or more concatenated LZ4 frames (skippable frames are skipped). */
 export function lz4FrameDecompress(src: Uint8Array): Uint8Array {
   const view = new DataView(src.buffer, src.byteOffset, src.byteLength);

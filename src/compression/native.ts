@@ -9,7 +9,7 @@
  */
 import { ProtocolError } from '../errors.js';
 import { COMPRESSION_LEVELS, type CompressionCodec, type SyncCompressionCodec } from './codec.js';
-import { lz4FrameCompress } from './lz4.js';
+import { lz4DecompressFrames, lz4FrameCompress } from './lz4.js';
 import { snappyUncompressedLength } from './snappy-raw.js';
 import { xerialDecode, xerialEncode, type RawSnappy } from './xerial.js';
 
@@ -83,7 +83,8 @@ export function nativeLz4Codec(mod: unknown): SyncCompressionCodec {
     implementation: 'native',
     sync: true,
     compress: (data: Uint8Array) => lz4FrameCompress(data, { compressBlockInto }),
-    decompress: (data: Uint8Array) => l.decompressFrameSync(asBuffer(data)),
+    // decompressFrameSync reads the first frame only; Kafka's reader (and ours) reads them all.
+    decompress: (data: Uint8Array) => lz4DecompressFrames(data, (frame) => l.decompressFrameSync(asBuffer(frame))),
   } as const);
 }
 

@@ -511,6 +511,26 @@ describe('lz4: frame format', () => {
   });
 });
 
+describe('lz4: concatenated frames (Kafka reads every frame)', () => {
+  it('both decoders read two concatenated frames, and skip a skippable frame between them', async () => {
+    const a = compressible(300_000, 5);
+    const b = incompressible(400_000, 6);
+    const pure = await getCodec('lz4', { implementation: 'pure' });
+    const fa = pure.compress(a) as Uint8Array;
+    const fb = pure.compress(b) as Uint8Array;
+    const skippable = Uint8Array.of(0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3);
+    const want = new Uint8Array([...a, ...b]);
+    for (const implementation of ['pure', 'native'] as const) {
+      const codec = await getCodec('lz4', { implementation });
+      const got = codec.decompress(new Uint8Array([...fa, ...fb])) as Uint8Array;
+      expect(got.length, implementation).toBe(700_000);
+      expect(equalBytes(got, want), implementation).toBe(true);
+      expect(equalBytes(codec.decompress(new Uint8Array([...fa, ...skippable, ...fb])) as Uint8Array, want), implementation).toBe(true);
+      expect(() => codec.decompress(new Uint8Array([...fa, ...fb.subarray(0, fb.length - 2)])), implementation).toThrow();
+    }
+  });
+});
+
 describe('lz4: pure TypeScript vs native (lz4-napi)', () => {
   it('blocks and frames written by one are read by the other', async () => {
     const lz4 = await import('lz4-napi');
