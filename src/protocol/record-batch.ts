@@ -26,9 +26,9 @@
  * The reader (readRecordBatches) is for tests and tools: it validates lengths, magic and CRC
  * and decompresses through a hook.
  */
-import { ProtocolError } from '../errors.js';
+import { KafkaWireError, ProtocolError } from '../errors.js';
 import { crc32c } from './crc32c.js';
-import { sizeOfVarint, sizeOfVarlongNumber } from './varint.js';
+import { sizeOfVarint, sizeOfVarlongNumber, zigzag64 } from './varint.js';
 
 export const RECORD_BATCH_HEADER_SIZE = 61;
 export const MAGIC_V2 = 2;
@@ -218,6 +218,8 @@ export class RecordBatchBuilder {
    */
   tryAppend(timestamp: number, key: RecordData, value: RecordData, headers: readonly RecordHeaderInput[] | null): boolean {
     if (this.closedSize >= 0) throw new Error('RecordBatchBuilder is closed');
+    // Deltas are exact only between safe integers: anything else would be written wrong.
+    if (!Number.isSafeInteger(timestamp)) throw new KafkaWireError('INVALID_TIMESTAMP', `Invalid timestamp ${timestamp}: it must be an integer of ms within ±(2^53-1)`);
     if (this.count === 0) this.baseTimestamp = timestamp;
     const offsetDelta = this.count;
     const timestampDelta = timestamp - this.baseTimestamp;
@@ -298,6 +300,8 @@ export class RecordBatchBuilder {
 
   private writeVarlong(p: number, v: number): number {
     if (v >= -0x40000000 && v < 0x40000000) return this.writeVarint(p, v);
+    // Beyond ±2^52 the zigzag value (2|v|) is no longer exact in a double: use bigint there.
+    if (v >= 2 ** 52 || v <= -(2 ** 52)) return this.writeVarlongBig(p, BigInt(v));
     let z = v >= 0 ? v * 2 : -v * 2 - 1;
     const buf = this.buffer;
     while (z >= 128) {
@@ -305,6 +309,17 @@ export class RecordBatchBuilder {
       z = Math.floor(z / 128);
     }
     buf[p++] = z;
+    return p;
+  }
+
+  private writeVarlongBig(p: number, v: bigint): number {
+    let z = zigzag64(v);
+    const buf = this.buffer;
+    while (z >= 0x80n) {
+      buf[p++] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    buf[p++] = Number(z);
     return p;
   }
 

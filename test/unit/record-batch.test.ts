@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { crc32c, crc32cBytewise } from '../../src/protocol/crc32c.js';
 import {
@@ -54,6 +56,31 @@ describe('RecordBatchBuilder', () => {
     expect(r.map((x) => x.timestamp)).toEqual([ts, ts - 5000, ts + 2 ** 40, ts].map(BigInt));
     expect(r.map((x) => x.offset)).toEqual([0n, 1n, 2n, 3n]);
     expect(r[1]!.headers.map(([k, v]) => [k, dec(v)])).toEqual([['h', 'a'], ['h', null], ['ünï', 'x']]);
+  });
+
+  test("timestamp deltas beyond ±2^52 are exact: byte-for-byte Java's MemoryRecordsBuilder, read back as Java reads them", async () => {
+    // fixtures/java-parity/timestamps.json: Kafka 4.4.0 built these batches (value "v", no key)
+    // and read every timestamp back with a valid CRC.
+    const cases: { timestamps: string[]; hex: string; readBack: string[] }[] = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', 'fixtures', 'java-parity', 'timestamps.json'), 'utf8'),
+    );
+    expect(cases.some((c) => c.timestamps.includes('9007199254740991'))).toBe(true);
+    for (const c of cases) {
+      const b = new RecordBatchBuilder(new Uint8Array(4096));
+      for (const ts of c.timestamps) expect(b.tryAppend(Number(ts), null, 'v', null)).toBe(true);
+      const bytes = b.close();
+      expect(Buffer.from(bytes).toString('hex')).toBe(c.hex);
+      const [batch] = await readRecordBatches(bytes);
+      expect(batch!.records.map((r) => String(r.timestamp))).toEqual(c.readBack);
+    }
+  });
+
+  test('a timestamp that is not a safe integer is INVALID_TIMESTAMP, never a wrong value', () => {
+    const b = new RecordBatchBuilder(new Uint8Array(4096));
+    expect(b.tryAppend(0, null, 'v', null)).toBe(true);
+    for (const ts of [2 ** 53, 2 ** 60, 1.5, NaN]) {
+      expect(() => b.tryAppend(ts, null, 'v', null)).toThrow(expect.objectContaining({ code: 'INVALID_TIMESTAMP' }));
+    }
   });
 
   test('a string and its UTF-8 bytes encode identically', () => {
