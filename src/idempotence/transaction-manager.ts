@@ -84,7 +84,7 @@ const MAX_EPOCH = 32767;
 const BROKER_DEDUP_WINDOW = 5;
 
 /** What a sequence error means for the batch (see handleSequenceError). */
-export type SequenceErrorVerdict = 'retry' | 'written';
+export type SequenceErrorVerdict = 'retry' | 'written' | 'fail';
 
 interface PartitionSequences {
   producerId: bigint;
@@ -293,8 +293,16 @@ export class TransactionManager {
     const s = this.partitions.get(tp);
     if (!s || !this.current(s, batch)) return 'retry';
     if (errorName === 'INVALID_PRODUCER_EPOCH' || errorName === 'PRODUCER_FENCED') {
-      this.resetProducerId();
-      return 'retry';
+      // A batch numbered under an epoch we have bumped since: the broker moved this partition's
+      // producer state to a newer epoch (Kafka keeps epochs per partition, some brokers per
+      // producer id). The partition adopts the current epoch; no new bump or producer id needed.
+      // Otherwise our current epoch is fenced: a new producer id is needed.
+      if (batch.producerId === this.producerId && batch.producerEpoch < this.producerEpoch) this.partitionsToRewrite.add(tp);
+      else this.resetProducerId();
+      // A batch an earlier attempt may have written under the old epoch cannot be resent under
+      // a new one (that could write it twice), nor under the old one (fenced): it fails, its
+      // outcome unknown.
+      return this.uncertain.has(batch) ? 'fail' : 'retry';
     }
     if (errorName === 'UNKNOWN_PRODUCER_ID') {
       // The broker keeps nothing of ours for this partition: had an earlier attempt been
@@ -319,8 +327,15 @@ export class TransactionManager {
     return 'retry';
   }
 
+  /**
+   * The partition's sequences must restart at 0 under a newer epoch. If the producer's epoch is
+   * already newer than the one the partition's batches carry (another partition's bump), the
+   * partition just adopts it; only a partition already on the current epoch needs a bump. So
+   * several partitions failing at about the same time cost one bump, not one each.
+   */
   requestEpochBump(tp: TopicPartition): void {
-    this.epochBumpRequired = true;
+    const s = this.partitions.get(tp);
+    if (s === undefined || (s.producerId === this.producerId && s.producerEpoch === this.producerEpoch)) this.epochBumpRequired = true;
     this.partitionsToRewrite.add(tp);
   }
 
@@ -349,7 +364,11 @@ export class TransactionManager {
    * id is needed instead.
    */
   bumpEpochIfRequired(inFlight: (tp: TopicPartition) => boolean): boolean {
-    if (!this.epochBumpRequired) return true;
+    if (this.idRequired) return true; // a new producer id renumbers instead (rewriteAfterNewProducerId)
+    if (!this.epochBumpRequired) {
+      this.adoptCurrentEpoch(inFlight);
+      return true;
+    }
     for (const tp of this.partitionsToRewrite) {
       if (inFlight(tp)) return true; // wait for the answers
       const head = this.partitions.get(tp)?.inflight[0];
@@ -362,35 +381,65 @@ export class TransactionManager {
     }
     this.producerEpoch++;
     this.epochBumpRequired = false;
-    this.rewriteSequences();
+    for (const tp of this.partitionsToRewrite) this.rewritePartition(tp);
+    this.partitionsToRewrite.clear();
     return true;
+  }
+
+  /**
+   * Partitions whose broker-side state moved to a newer epoch than their batches carry (see
+   * handleSequenceError) are renumbered under the current epoch, without another bump, once
+   * nothing of theirs is in flight and their head is not a batch that may be written.
+   */
+  private adoptCurrentEpoch(inFlight: (tp: TopicPartition) => boolean): void {
+    for (const tp of [...this.partitionsToRewrite]) {
+      if (inFlight(tp)) continue;
+      const head = this.partitions.get(tp)?.inflight[0];
+      if (head !== undefined && this.uncertain.has(head)) continue;
+      this.rewritePartition(tp);
+      this.partitionsToRewrite.delete(tp);
+    }
+  }
+
+  /**
+   * Before a new producer id renumbers the pending batches: those an attempt may have written
+   * under the old id. They must not be renumbered (the broker would store them a second time
+   * under the new id) and cannot be retried under the old one; the Sender fails them, outcome
+   * unknown. The others were not written (never sent, or refused), so renumbering them is safe.
+   */
+  uncertainBatchesToRewrite(): SequencedBatch[] {
+    const out: SequencedBatch[] = [];
+    for (const tp of this.partitionsToRewrite) for (const b of this.partitions.get(tp)?.inflight ?? []) if (this.uncertain.has(b)) out.push(b);
+    return out;
   }
 
   /** After a new producer id (InitProducerId), renumber what is pending under it. */
   rewriteAfterNewProducerId(): void {
     this.epochBumpRequired = false;
-    this.rewriteSequences();
+    for (const tp of this.partitionsToRewrite) this.rewritePartition(tp);
+    this.partitionsToRewrite.clear();
   }
 
-  private rewriteSequences(): void {
-    for (const tp of this.partitionsToRewrite) {
-      const s = this.partitions.get(tp);
-      if (!s) continue;
-      s.producerId = this.producerId;
-      s.producerEpoch = this.producerEpoch;
-      s.lastAckedSequence = -1;
-      s.unresolvedNext = -1;
-      let seq = 0;
-      for (const b of s.inflight) {
-        // The first batch is not uncertain (bumpEpochIfRequired waited), so no later one can
-        // have been written either: the broker only appends contiguous sequences.
-        this.uncertain.delete(b);
-        b.setProducerState(this.producerId, this.producerEpoch, seq);
-        seq = incrementSequence(seq, b.recordCount);
-      }
-      s.nextSequence = seq;
+  /**
+   * Renumbers a partition's incomplete batches from 0 under the current producer id and epoch.
+   * Callers make sure none of them may have been written (see bumpEpochIfRequired,
+   * uncertainBatchesToRewrite): the broker only appends contiguous sequences, so once the first
+   * is known unwritten, so are the rest.
+   */
+  private rewritePartition(tp: TopicPartition): void {
+    const s = this.partitions.get(tp);
+    if (!s) return;
+    s.producerId = this.producerId;
+    s.producerEpoch = this.producerEpoch;
+    s.lastAckedSequence = -1;
+    s.unresolvedNext = -1;
+    let seq = 0;
+    for (const b of s.inflight) {
+      this.uncertain.delete(b);
+      b.setProducerState(this.producerId, this.producerEpoch, seq);
+      seq = incrementSequence(seq, b.recordCount);
     }
-    this.partitionsToRewrite.clear();
+    s.nextSequence = seq;
   }
 
   private remove(s: PartitionSequences, batch: SequencedBatch): boolean {

@@ -543,6 +543,12 @@ export class Sender {
       (body) => {
         this.initProducerIdInFlight = false;
         if (body.errorCode === 0) {
+          // Batches that may be in the log under the old id are not renumbered under the new one.
+          const at = this.d.clock.now();
+          for (const b of this.tm!.uncertainBatchesToRewrite()) {
+            const reason = new KafkaWireError('INVALID_PRODUCER_EPOCH', `the producer id was replaced while ${b.topicPartition.topic}-${b.topicPartition.partition}'s batch (sequence ${b.baseSequence}) had an unknown outcome: it may have been written, and resending it under the new id could write it twice`);
+            this.failBatch(b as ProducerBatch, reason, at, true);
+          }
           this.tm!.setProducerIdAndEpoch(body.producerId, body.producerEpoch);
           this.tm!.rewriteAfterNewProducerId();
           this.d.logger.info(`producer id ${body.producerId}, epoch ${body.producerEpoch}`);
@@ -845,11 +851,18 @@ export class Sender {
       accumulator.release(batch, { kind: 'split', parts });
       return;
     }
-    if (this.tm && isSequenceError(error.code) && this.tm.handleSequenceError(batch, error.code) === 'written') {
+    const verdict = this.tm && isSequenceError(error.code) ? this.tm.handleSequenceError(batch, error.code) : 'retry';
+    if (verdict === 'written') {
       // A later sequence was acknowledged: the broker holds this batch but forgot it as a
       // duplicate. Complete it without an offset rather than retry forever.
       this.d.logger.warn(`${tp.topic}-${tp.partition}: batch with sequence ${batch.baseSequence} is in the log (a later sequence was acknowledged); completing it without an offset`);
       this.completeBatch(batch, -1n, -1n, now);
+      return;
+    }
+    if (verdict === 'fail') {
+      // Fenced while an earlier attempt may have written it: resending under a new epoch or id
+      // could store it twice (see TransactionManager.handleSequenceError).
+      this.failBatch(batch, new KafkaWireError(error.code, `${error.message} (the batch may have been written by an earlier attempt, so it is not resent under a new producer epoch)`, { retriable: false, cause: error }), now, true);
       return;
     }
     const retriable = error.retriable || (this.tm !== null && isSequenceError(error.code));

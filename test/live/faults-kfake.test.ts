@@ -355,9 +355,14 @@ describe('faults against kfake (franz-go; 3 brokers, Kafka\'s idempotent sequenc
     expect(c.lost, w).toBe(0);
     expect(c.duplicated, w).toBe(0);
     expect(c.reordered, w).toBe(0);
-    // The scenario exhausts delivery.timeout.ms: some records fail, all with TIMEOUT.
+    // The scenario exhausts delivery.timeout.ms: some records fail with TIMEOUT. kfake keeps one
+    // producer epoch per producer id (Kafka keeps it per partition), so once one partition's
+    // sequences moved to a bumped epoch, kfake fences the retries of the others' older-epoch
+    // batches with INVALID_PRODUCER_EPOCH; those batches may be in the log, so they fail
+    // (outcome unknown) instead of being resent under the new epoch, which would write them twice.
     expect(c.failed, w).toBeGreaterThan(0);
-    expect(Object.keys(c.errors), w).toEqual(['TIMEOUT']);
+    expect(Object.keys(c.errors).filter((e) => e !== 'TIMEOUT' && e !== 'INVALID_PRODUCER_EPOCH'), w).toEqual([]);
+    expect(c.errors['TIMEOUT'] ?? 0, w).toBeGreaterThan(0);
     expect(c.acked + c.failed, w).toBe(c.sent);
   }, 90_000);
 });

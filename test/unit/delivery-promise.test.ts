@@ -474,3 +474,71 @@ describe('clocks', () => {
     expect(t.get('doomed').at! - start).toBeLessThanOrEqual(5000 + 1000);
   });
 });
+
+describe('a batch that may be written is never renumbered under a new producer id', () => {
+  test('INVALID_PRODUCER_EPOCH for the retry of a batch the broker appended: it fails (outcome unknown), nothing is written twice', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'retry.backoff.ms': 50 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.failProduce('t', 0, 'NOT_LEADER_OR_FOLLOWER', { append: true }); // b1 written, answer says otherwise
+    t.send({ topic: 't', value: 'b1' });
+    await advance(clock, 10);
+    cluster.failProduce('t', 0, 'INVALID_PRODUCER_EPOCH'); // its retry: fenced
+    await advanceUntil(clock, () => t.get('b1').calls > 0, 20_000);
+    t.send({ topic: 't', value: 'b2' });
+    await advanceUntil(clock, () => t.done, 20_000);
+    await advance(clock, 1000);
+    expectEachSettledOnce(t);
+    expect(t.get('b1').error?.code).toBe('INVALID_PRODUCER_EPOCH');
+    expect(t.get('b2').error).toBeNull();
+    expect(auditLog(['warm', 'b1', 'b2'], cluster.values('t'))).toEqual({ lost: [], duplicated: [], reordered: 0 });
+    expect(cluster.producerIdsIssued.length).toBe(2);
+  });
+
+  test('a new producer id (fenced epoch on another partition) while a batch the broker appended waits for its retry: that batch fails, the rest are renumbered, nothing twice', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'retry.backoff.ms': 1000, 'retry.backoff.max.ms': 1000 }, topics: { t: 2 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', partition: 0, value: 'warm-0' });
+    t.send({ topic: 't', partition: 1, value: 'warm-1' });
+    await advanceUntil(clock, () => t.done);
+    cluster.failProduce('t', 0, 'NOT_LEADER_OR_FOLLOWER', { append: true }); // a: written, waits 1 s for its retry
+    cluster.failProduce('t', 1, 'INVALID_PRODUCER_EPOCH'); // c: our current epoch fenced -> new producer id
+    t.send({ topic: 't', partition: 0, value: 'a' });
+    t.send({ topic: 't', partition: 1, value: 'c' });
+    await advance(clock, 10);
+    t.send({ topic: 't', partition: 0, value: 'b' }); // queued behind a
+    await advanceUntil(clock, () => t.done, 20_000);
+    await advance(clock, 2000);
+    expectEachSettledOnce(t);
+    expect(t.get('a').error?.code).toBe('INVALID_PRODUCER_EPOCH');
+    expect(t.get('a').error?.message).toMatch(/may have been written/);
+    expect(t.get('b').error).toBeNull();
+    expect(t.get('c').error).toBeNull();
+    expect(auditLog(['warm-0', 'a', 'b'], cluster.values('t', 0))).toEqual({ lost: [], duplicated: [], reordered: 0 });
+    expect(auditLog(['warm-1', 'c'], cluster.values('t', 1))).toEqual({ lost: [], duplicated: [], reordered: 0 });
+  });
+});
+
+describe('epoch bumps', () => {
+  test('a partition whose batches carry an older epoch adopts the current one instead of bumping again (one bump for several partitions)', async () => {
+    const { clock, cluster, producer, logs } = harness({ config: { 'linger.ms': 0 }, cluster: { brokers: 2 }, topics: { t: [2, { leaders: [1, 2] }] } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', partition: 0, value: 'warm-0' });
+    t.send({ topic: 't', partition: 1, value: 'warm-1' });
+    await advanceUntil(clock, () => t.done);
+    // p1's next answer (broker 2) is held 50 ms; meanwhile p0 loses its producer state and bumps the epoch
+    cluster.delayNext(ApiKey.Produce, 50, { nodeId: cluster.leaderOf('t', 1) });
+    cluster.failProduce('t', 1, 'UNKNOWN_PRODUCER_ID');
+    t.send({ topic: 't', partition: 1, value: 'b' });
+    await advance(clock, 5);
+    cluster.failProduce('t', 0, 'UNKNOWN_PRODUCER_ID');
+    t.send({ topic: 't', partition: 0, value: 'a' });
+    await advanceUntil(clock, () => t.done, 10_000);
+    expectEachSettledOnce(t);
+    expect(t.failed).toEqual([]);
+    expect(logs.filter((l) => /bumped the producer epoch/.test(l))).toHaveLength(1);
+    expect(cluster.batches('t', 0).map((b) => `${b.producerEpoch}/${b.baseSequence}`)).toEqual(['0/0', '1/0']);
+    expect(cluster.batches('t', 1).map((b) => `${b.producerEpoch}/${b.baseSequence}`)).toEqual(['0/0', '1/0']);
+  });
+});
