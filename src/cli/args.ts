@@ -4,7 +4,7 @@
  * that swallow values until the next flag. Errors are UsageError, printed with the command's help.
  */
 import { readFileSync } from 'node:fs';
-import { parseProperties } from '../config.js';
+import { parsePropertiesFile } from '../config.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -16,8 +16,11 @@ export class UsageError extends Error {
 export interface FlagSpec {
   readonly name: string;
   readonly help: string;
-  /** 'one': takes one value; 'many': repeatable, one value each; 'rest': values until the next flag; 'none': a switch. */
-  readonly arity: 'one' | 'many' | 'rest' | 'none';
+  /**
+   * 'one': takes one value; 'many': repeatable, one value each; 'rest': values until the next flag
+   * (repeatable, values add up); 'none': a switch; 'optional': a value if the next argument is not a flag.
+   */
+  readonly arity: 'one' | 'many' | 'rest' | 'none' | 'optional';
   readonly required?: boolean;
   readonly metavar?: string;
 }
@@ -40,7 +43,7 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     if (!spec) {
       if (arg.startsWith('-')) {
         const near = specs.map((s) => s.name).find((n) => n.replace(/[-.]/g, '') === arg.replace(/[-.]/g, ''));
-        throw new UsageError(`unknown option ${arg}${near ? ` (did you mean ${near}?)` : ''}`);
+        throw new UsageError(`${arg.replace(/^-+/, '')} is not a recognized option${near ? ` (did you mean ${near}?)` : ''}`);
       }
       throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
     }
@@ -49,6 +52,11 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     if (spec.arity === 'none') {
       if (inline !== undefined) throw new UsageError(`${spec.name} takes no value`);
       list.push('true');
+    } else if (spec.arity === 'optional') {
+      if (list.length > 0) throw new UsageError(`${spec.name} given more than once`);
+      if (inline !== undefined) list.push(inline);
+      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) list.push(argv[++i]!);
+      else list.push('');
     } else if (spec.arity === 'rest') {
       if (inline !== undefined) list.push(inline);
       while (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) list.push(argv[++i]!);
@@ -61,7 +69,7 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     }
   }
   const wantsHelp = values.has('--help');
-  for (const s of specs) if (s.required && !wantsHelp && !values.has(s.name)) throw new UsageError(`missing required option ${s.name}`);
+  for (const s of specs) if (s.required && !wantsHelp && !values.has(s.name)) throw new UsageError(`argument ${s.name} is required`);
   return {
     one: (n) => values.get(n)?.[0],
     many: (n) => values.get(n) ?? [],
@@ -94,17 +102,35 @@ export function intFlag(flag: string, v: string | undefined, { min = -Infinity }
   return n;
 }
 
+/** A Java properties file, read as java.util.Properties reads it (config.ts parsePropertiesFile). */
+export function loadPropertiesFile(file: string): Record<string, string> {
+  return parsePropertiesFile(readFileSync(file));
+}
+
 /**
- * Producer properties from `--producer.config FILE` overlaid with repeatable `k=v` flags (the
- * flags win, as in Kafka's tools).
+ * Kafka's CommandLineUtils.parseKeyValueArgs: `k=v` splits at the first `=`; `k` alone is `k`
+ * with an empty value; an entry with no key is an error.
  */
-export function producerProperties(args: ParsedArgs, pairsFlag: string): Record<string, string> {
-  const props: Record<string, string> = {};
-  const file = args.one('--producer.config');
-  if (file !== undefined) Object.assign(props, parseProperties(readFileSync(file, 'utf8')));
-  for (const kv of args.many(pairsFlag)) {
-    const [k, v] = keyValue(pairsFlag, kv);
-    props[k] = v;
+export function parseKeyValueArgs(flag: string, pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of pairs) {
+    const eq = kv.indexOf('=');
+    if (eq === 0 || kv === '') throw new UsageError(`${flag} expects key=value, got ${JSON.stringify(kv)}`);
+    if (eq < 0) out[kv] = '';
+    else out[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return props;
+  return out;
+}
+
+/**
+ * Kafka 4.4's renamed options: the new name and its deprecated one are the same option, may not
+ * be given together (Java's message), and the deprecated one prints Java's warning.
+ */
+export function renamedOption(args: ParsedArgs, current: string, deprecated: string, warn: (line: string) => void, removal = 'in a future version'): string | undefined {
+  if (args.has(current) && args.has(deprecated)) throw new UsageError(`Options ${current} and ${deprecated} cannot be specified together.`);
+  if (args.has(deprecated)) {
+    warn(`Warning: ${deprecated} is deprecated and will be removed ${removal}. Use ${current} instead.`);
+    return deprecated;
+  }
+  return args.has(current) ? current : undefined;
 }

@@ -1,43 +1,57 @@
+import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { UsageError, keyValue, parseArgs } from '../../src/cli/args.js';
+import { UsageError, keyValue, parseArgs, parseKeyValueArgs } from '../../src/cli/args.js';
 import { PERF_FLAGS } from '../../src/cli/perf.js';
-import { PRODUCE_FLAGS, parseLine } from '../../src/cli/produce.js';
-
-const props = {
-  parseKey: false, keySeparator: '\t', parseHeaders: false, headersDelimiter: '\t', headersSeparator: ',', headersKeySeparator: ':', nullMarker: undefined as string | undefined, ignoreError: false,
-};
+import { PRODUCE_FLAGS, configureLineReader, javaLines, parseLine, runProduce } from '../../src/cli/produce.js';
 
 describe('kafka-wire produce line parsing (LineMessageReader)', () => {
+  const props = configureLineReader({ topic: 't' });
   test('value only', () => {
     expect(parseLine('hello world', 1, props)).toEqual({ key: null, value: 'hello world', headers: [] });
   });
   test('parse.key with a custom separator; the first separator splits', () => {
-    expect(parseLine('k1:v:1', 1, { ...props, parseKey: true, keySeparator: ':' })).toEqual({ key: 'k1', value: 'v:1', headers: [] });
+    expect(parseLine('k1:v:1', 1, configureLineReader({ 'parse.key': 'true', 'key.separator': ':' }))).toEqual({ key: 'k1', value: 'v:1', headers: [] });
   });
-  test('a missing key separator names the line', () => {
-    expect(() => parseLine('novalue', 7, { ...props, parseKey: true })).toThrow(/line 7: no key separator/);
+  test("a missing key separator names the line, in Java's words", () => {
+    expect(() => parseLine('novalue', 7, configureLineReader({ 'parse.key': 'true' }))).toThrow("No key separator found on line number 7: 'novalue'");
   });
   test('headers, then key, then value; repeated names; null marker', () => {
-    const p = { ...props, parseKey: true, parseHeaders: true, nullMarker: 'NULL' };
+    const p = configureLineReader({ 'parse.key': 'true', 'parse.headers': 'true', 'null.marker': 'NULL' });
     expect(parseLine('h1:a,h1:b,h2:NULL\tkey\tvalue', 1, p)).toEqual({ key: 'key', value: 'value', headers: [['h1', 'a'], ['h1', 'b'], ['h2', null]] });
     expect(parseLine('NULL\tNULL\tNULL', 1, p)).toEqual({ key: null, value: null, headers: [] });
+  });
+  test('lines end at \\n, \\r and \\r\\n, also across chunks', async () => {
+    const lines: string[] = [];
+    for await (const l of javaLines(Readable.from([Buffer.from('a\r'), Buffer.from('\nb\rc\n\nd')]))) lines.push(l);
+    expect(lines).toEqual(['a', 'b', 'c', '', 'd']);
+  });
+  test('a line that does not parse stops the run with exit code 1, before any producer work', async () => {
+    const err: string[] = [];
+    const code = await runProduce(['--bootstrap-server', '127.0.0.1:1', '--topic', 't', '--reader-property', 'parse.key=true', '--max-block-ms', '1'], Readable.from(['nosep\n']), () => {}, (l) => err.push(l));
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/No key separator found on line number 1/);
   });
 });
 
 describe('argument parsing', () => {
-  test('perf flags: --producer-props takes values until the next flag', () => {
-    const a = parseArgs(['--topic', 't', '--num-records', '10', '--producer-props', 'a=1', 'b=2', '--throughput', '-1', '--record-size', '5'], PERF_FLAGS);
-    expect(a.many('--producer-props')).toEqual(['a=1', 'b=2']);
+  test('perf flags: --command-property takes values until the next flag', () => {
+    const a = parseArgs(['--topic', 't', '--num-records', '10', '--command-property', 'a=1', 'b=2', '--throughput', '-1', '--record-size', '5'], PERF_FLAGS);
+    expect(a.many('--command-property')).toEqual(['a=1', 'b=2']);
     expect(a.one('--throughput')).toBe('-1');
   });
-  test('unknown and missing flags are usage errors', () => {
+  test('unknown flags and missing values are usage errors', () => {
     expect(() => parseArgs(['--topik', 't'], PRODUCE_FLAGS)).toThrow(UsageError);
-    expect(() => parseArgs(['--topic', 't'], PRODUCE_FLAGS)).toThrow(/missing required option --bootstrap-server/);
     expect(() => parseArgs(['--bootstrap-server'], PRODUCE_FLAGS)).toThrow(/needs a value/);
     expect(() => keyValue('--property', 'novalue')).toThrow(/key=value/);
+    expect(parseKeyValueArgs('--command-property', ['novalue', 'a=b=c'])).toEqual({ novalue: '', a: 'b=c' });
   });
-  test('repeatable --property', () => {
-    const a = parseArgs(['--bootstrap-server', 'h:1', '--topic', 't', '--property', 'parse.key=true', '--property', 'key.separator=:'], PRODUCE_FLAGS);
-    expect(a.many('--property')).toEqual(['parse.key=true', 'key.separator=:']);
+  test('--compression-codec takes an optional value', () => {
+    expect(parseArgs(['--compression-codec'], PRODUCE_FLAGS).one('--compression-codec')).toBe('');
+    expect(parseArgs(['--compression-codec', '--sync'], PRODUCE_FLAGS).one('--compression-codec')).toBe('');
+    expect(parseArgs(['--compression-codec', 'lz4'], PRODUCE_FLAGS).one('--compression-codec')).toBe('lz4');
+  });
+  test('repeatable --reader-property', () => {
+    const a = parseArgs(['--bootstrap-server', 'h:1', '--topic', 't', '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:'], PRODUCE_FLAGS);
+    expect(a.many('--reader-property')).toEqual(['parse.key=true', 'key.separator=:']);
   });
 });
