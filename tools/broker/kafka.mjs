@@ -242,9 +242,21 @@ export async function javaService(args, { input, client = 'kafka' } = {}) {
     services.set(client, svc);
   }
   const s = await svc.ready;
+  // A request never waits forever: a command's own --timeout-ms plus a minute, else 5 minutes.
+  const ti = args.indexOf('--timeout-ms');
+  const limitMs = (ti >= 0 ? Number(args[ti + 1]) || 0 : 240_000) + 60_000;
   return new Promise((resolve, reject) => {
     const id = ++s.nextId;
-    s.pending.set(id, { resolve, reject, args });
+    const timer = setTimeout(() => {
+      if (!s.pending.delete(id)) return;
+      reject(new Error(`KafkaWireTool serve (${client} client): no answer to ${args[0]} within ${limitMs} ms`));
+    }, limitMs);
+    timer.unref?.();
+    const settle = (fn) => (v) => {
+      clearTimeout(timer);
+      fn(v);
+    };
+    s.pending.set(id, { resolve: settle(resolve), reject: settle(reject), args });
     s.ref();
     s.child.stdin.write(JSON.stringify({ id, args, input: input === undefined ? null : Buffer.from(input).toString('utf8') }) + '\n');
   });
@@ -258,7 +270,8 @@ function startService(client) {
     const cds = fs.existsSync(jsa) ? [`-XX:SharedArchiveFile=${jsa}`] : [];
     const child = spawn(
       'java',
-      [...TOOL_JVM_FLAGS, '-Xlog:disable', '-Xlog:all=error:stderr', ...cds, '-cp', helpers.cp, 'KafkaWireTool', 'serve'],
+      // A larger heap than one-shot calls: the service builds whole read answers in memory.
+      [...TOOL_JVM_FLAGS, '-Xmx1g', '-Xlog:disable', '-Xlog:all=error:stderr', ...cds, '-cp', helpers.cp, 'KafkaWireTool', 'serve'],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const s = { child, nextId: 0, pending: new Map(), stderr: '' };

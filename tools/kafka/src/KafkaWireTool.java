@@ -167,18 +167,30 @@ public final class KafkaWireTool {
           t.printStackTrace(new PrintWriter(sw));
           err = sw.toString();
         }
-        out.flush();
-        resp.put("code", code);
-        resp.put("out", buf.toString(StandardCharsets.UTF_8));
-        resp.put("err", err);
+        String text;
         try {
-          String text = JSON.writeValueAsString(resp);
-          synchronized (proto) {
-            proto.println(text);
-            proto.flush();
+          out.flush();
+          resp.put("code", code);
+          resp.put("out", buf.toString(StandardCharsets.UTF_8));
+          resp.put("err", err);
+          text = JSON.writeValueAsString(resp);
+        } catch (Throwable t) {
+          // Building the answer failed (e.g. OutOfMemoryError on a huge read): answer anyway,
+          // small, so the caller is never left waiting.
+          ObjectNode small = JSON.createObjectNode();
+          small.put("id", req.get("id").asLong());
+          small.put("code", 1);
+          small.put("out", "");
+          small.put("err", "KafkaWireTool serve: could not build the answer: " + t);
+          try {
+            text = JSON.writeValueAsString(small);
+          } catch (Exception e) {
+            text = "{\"id\":" + req.get("id").asLong() + ",\"code\":1,\"out\":\"\",\"err\":\"answer failed\"}";
           }
-        } catch (Exception e) {
-          e.printStackTrace();
+        }
+        synchronized (proto) {
+          proto.println(text);
+          proto.flush();
         }
       });
     }
