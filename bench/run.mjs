@@ -23,6 +23,7 @@ import { BENCH_DIR, CLIENTS, REPO_ROOT, VENV_PYTHON, WORKLOADS, tailText } from 
 import { summarizeCpuProfile } from './lib/cpuprofile.mjs';
 import { measure, median } from './lib/proc.mjs';
 import { markdown, summarize, svg } from './lib/report.mjs';
+import { javaValueChunks, writeValuesFile } from './lib/values.mjs';
 
 const argv = process.argv.slice(2);
 const { values: flags } = parseArgs({
@@ -172,14 +173,12 @@ function machine() {
 async function kcatInput(dir, w) {
   const file = path.join(dir, `${w.id}-${w.records}.txt`);
   if (fs.existsSync(file)) return file;
-  const payload = Buffer.allocUnsafe(w.size);
-  for (let i = 0; i < w.size; i++) payload[i] = 65 + Math.floor(Math.random() * 26);
-  const value = payload.toString('latin1');
+  // The same values as every other client (bench/lib/values.mjs), one "key<TAB>value" line each.
   const out = fs.createWriteStream(file);
-  const chunk = 10_000;
-  for (let i = 0; i < w.records; i += chunk) {
+  let j = 0;
+  for (const chunk of javaValueChunks(w.size, w.records)) {
     let s = '';
-    for (let j = i; j < Math.min(w.records, i + chunk); j++) s += `${j % keys}\t${value}\n`;
+    for (let off = 0; off < chunk.length; off += w.size, j++) s += `${j % keys}\t${chunk.toString('latin1', off, off + w.size)}\n`;
     if (!out.write(s)) await new Promise((r) => out.once('drain', r));
   }
   await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
@@ -202,6 +201,7 @@ async function runOne(ctx, w, c, run, { rate = 0, count, warmup = 0 } = {}) {
     warmup,
     javaClasspathArgFile: ctx.classpathArgFile,
     kcatInput: ctx.kcatInputs.get(w.id),
+    values: ctx.valuesFiles.get(w.id),
   });
   const res = await measure(spec.cmd, spec.args, { stdinFile: spec.stdinFile, env: spec.env, cwd: REPO_ROOT, timeoutMs });
   const row = { client: c.id, run, rate, records: n, cpuS: res.cpuUser + res.cpuSys, cpuUser: res.cpuUser, cpuSys: res.cpuSys, rssKb: res.maxRssKb, wallS: res.wallS };
@@ -239,7 +239,7 @@ async function main() {
   const topics = new Topics(broker.bootstrap);
   await topics.connect();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-wire-bench-'));
-  const ctx = { bootstrap: broker.bootstrap, topics, classpathArgFile: broker.classpathArgFile, kcatInputs: new Map() };
+  const ctx = { bootstrap: broker.bootstrap, topics, classpathArgFile: broker.classpathArgFile, kcatInputs: new Map(), valuesFiles: new Map() };
   const results = {
     startedAt,
     finishedAt: '',
@@ -267,6 +267,7 @@ async function main() {
   try {
     for (const w of workloads) {
       if (clients.some((c) => c.id === 'kcat')) ctx.kcatInputs.set(w.id, await kcatInput(tmp, w));
+      ctx.valuesFiles.set(w.id, await writeValuesFile(path.join(tmp, `${w.id}-${w.records}.values`), w.size, w.records));
       const wr = { ...w, throughputRuns: [], latencyRuns: [] };
       results.workloads.push(wr);
       // Warm the broker up for this workload (JIT, log segments) with an unrecorded run.

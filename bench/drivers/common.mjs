@@ -2,11 +2,13 @@
 // in its own process, started by bench/run.mjs under /usr/bin/time, so the CPU and peak RSS the
 // runner records are that client's alone. A driver:
 //   - reads its options from the command line (parseDriverArgs),
-//   - builds the same records as every other client (one random A-Z value of --size bytes, as
-//     Java's ProducerPerformance does, and keys "0".."999" round-robin, as its
-//     --key-distribution range --record-key-range 1000),
+//   - sends the same records as every other client: value i is bytes [i*size, (i+1)*size) of the
+//     --values file (bench/lib/values.mjs: the fresh random A-Z bytes Java's ProducerPerformance
+//     sends per record), keys "0".."999" round-robin, as its --key-distribution range
+//     --record-key-range 1000,
 //   - runs `sendLoop` (bounded outstanding records, optional fixed rate with per-record latency),
 //   - prints one `RESULT {json}` line last on stdout.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export function parseDriverArgs(extra = {}) {
@@ -24,6 +26,7 @@ export function parseDriverArgs(extra = {}) {
       batch: { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '0' },
+      values: { type: 'string' },
       ...extra,
     },
   });
@@ -58,11 +61,31 @@ export function defaultWindow(size) {
   return Math.max(256, Math.floor((8 * 1024 * 1024) / (size + 16)));
 }
 
-/** Java's ProducerPerformance payload: random uppercase letters, generated once, sent every time. */
-export function makePayload(size) {
-  const p = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i++) p[i] = 65 + Math.floor(Math.random() * 26);
-  return p;
+/**
+ * Value `i` of the run: `size` bytes at offset i*size of the `--values` file (bench/lib/values.mjs),
+ * read sequentially in chunks of about 1 MiB (a fresh Buffer each, so values handed to a client
+ * stay valid; memory stays small). Calls must come in increasing `i`, as the send loops make them.
+ */
+export function makeValues(o) {
+  if (!o.values) throw new Error('--values FILE is required (bench/run.mjs writes it)');
+  const size = Number(o.size);
+  const fd = fs.openSync(o.values, 'r');
+  const fileRecords = Math.floor(fs.fstatSync(fd).size / size);
+  if (fileRecords < 1) throw new Error(`${o.values} holds no ${size}-byte value`);
+  const perChunk = Math.max(1, Math.floor((1 << 20) / size));
+  let first = -1;
+  let chunk = Buffer.alloc(0);
+  return (i) => {
+    const k = i % fileRecords;
+    if (first < 0 || k < first || k >= first + perChunk) {
+      first = k - (k % perChunk);
+      const n = Math.min(perChunk, fileRecords - first);
+      chunk = Buffer.allocUnsafe(n * size);
+      fs.readSync(fd, chunk, 0, chunk.length, first * size);
+    }
+    const off = (k - first) * size;
+    return chunk.subarray(off, off + size);
+  };
 }
 
 /** Keys "0".."n-1" as bytes (Java's range key distribution). */

@@ -1,6 +1,7 @@
 """confluent-kafka (Python wheel, bundles librdkafka): per-record produce() with a delivery callback.
 
-Same records as the other drivers (one random A-Z value, keys "0".."999" round-robin). The clock
+Same records as the other drivers (value i = bytes [i*size, (i+1)*size) of the --values file:
+the fresh random A-Z bytes Java's ProducerPerformance sends per record; keys "0".."999" round-robin). The clock
 starts at the first produce() and stops when flush() returns. With --rate, produce() is paced
 (waiting inside poll(), called before every produce(), so delivery callbacks run on time) and
 each record's latency is Message.latency() read in its delivery callback (produce() ->
@@ -9,7 +10,7 @@ Prints `RESULT {json}` last on stdout, like the Node drivers.
 """
 import argparse
 import json
-import random
+import os
 import sys
 import time
 
@@ -28,6 +29,7 @@ def main():
     ap.add_argument("--mode", default="per-record")
     ap.add_argument("--window", default="0")
     ap.add_argument("--warmup", type=int, default=0, help="leave the first N delivery reports out of the latency statistics")
+    ap.add_argument("--values", required=True, help="the values file bench/run.mjs writes (bench/lib/values.mjs)")
     a = ap.parse_args()
 
     p = Producer({
@@ -38,7 +40,14 @@ def main():
         "linger.ms": 5,
         "compression.type": a.compression,
     })
-    payload = bytes(65 + random.randrange(26) for _ in range(a.size))
+    values = open(a.values, "rb")
+    file_records = os.fstat(values.fileno()).st_size // a.size
+
+    def value(i):
+        if i % file_records == 0:
+            values.seek(0)
+        return values.read(a.size)
+
     keys = [str(i).encode() for i in range(a.keys)]
     topic = a.topic
     n_keys = a.keys
@@ -70,6 +79,7 @@ def main():
             while ahead >= 0.001:
                 poll(ahead)
                 ahead = start + i / a.rate - time.perf_counter()
+        payload = value(i)
         while True:
             try:
                 produce(topic, payload, keys[i % n_keys], on_delivery=on_delivery)

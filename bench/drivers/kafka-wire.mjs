@@ -3,7 +3,7 @@
 //   --mode callback  producer.send(record, callback)   (no promise is created)
 // Java's defaults otherwise (batch.size 16384, buffer.memory 32 MiB, max.in.flight 5).
 import { Producer } from '../../dist/index.js';
-import { makeKeys, makePayload, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
+import { makeKeys, makeValues, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
 
 runDriver(async () => {
   const o = parseDriverArgs();
@@ -17,14 +17,14 @@ runDriver(async () => {
     'linger.ms': 5,
     'compression.type': o.compression,
   });
-  const payload = makePayload(o.size);
+  const value = makeValues(o);
   const keys = makeKeys(o.keys);
   const topic = o.topic;
   const nKeys = o.keys;
 
   let send;
   if (mode === 'callback') {
-    send = (i, _n, cb) => producer.send({ topic, key: keys[i % nKeys], value: payload }, cb);
+    send = (i, _n, cb) => producer.send({ topic, key: keys[i % nKeys], value: value(i) }, cb);
   } else {
     // One resolve handler per distinct completion function (the loop passes a shared one in
     // throughput runs), so the promise form adds no closure of the driver's own per record.
@@ -35,7 +35,7 @@ runDriver(async () => {
         lastCb = cb;
         ok = () => cb(null);
       }
-      producer.send({ topic, key: keys[i % nKeys], value: payload }).then(ok, cb);
+      producer.send({ topic, key: keys[i % nKeys], value: value(i) }).then(ok, cb);
     };
   }
   const r = await sendLoop({ records: o.records, window: o.window, rate: o.rate, warmup: o.warmup, send });

@@ -7,7 +7,7 @@
 // kafka-wire uses). maxInFlightRequests: KafkaJS's default (unlimited).
 import kafkajs from 'kafkajs';
 import { createRequire } from 'node:module';
-import { makeKeys, makePayload, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
+import { makeKeys, makeValues, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
 
 const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = kafkajs;
 
@@ -28,7 +28,7 @@ runDriver(async () => {
   const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: o.bootstrap.split(','), logLevel: logLevel.WARN });
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const payload = makePayload(o.size);
+  const value = makeValues(o);
   const keys = makeKeys(o.keys);
   const topic = o.topic;
   const nKeys = o.keys;
@@ -43,7 +43,7 @@ runDriver(async () => {
       ok = () => cb(null);
     }
     const messages = new Array(n);
-    for (let j = 0; j < n; j++) messages[j] = { key: keys[(i + j) % nKeys], value: payload };
+    for (let j = 0; j < n; j++) messages[j] = { key: keys[(i + j) % nKeys], value: value(i + j) };
     producer.send({ topic, messages, acks: -1, compression }).then(ok, cb);
   };
   const r = await sendLoop({ records: o.records, step, window, rate: o.rate, warmup: o.warmup, send });

@@ -7,7 +7,7 @@
 // turns it on anyway (correct only with one send in flight). It has no linger for send(): one
 // call = one Produce request. LZ4 is its built-in (WebAssembly) codec.
 import { ProduceAcks, Producer } from '@platformatic/kafka';
-import { makeKeys, makePayload, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
+import { makeKeys, makeValues, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
 
 runDriver(async () => {
   const o = parseDriverArgs({ idempotent: { type: 'boolean', default: false } });
@@ -21,7 +21,7 @@ runDriver(async () => {
     compression: o.compression,
     autocreateTopics: false,
   });
-  const payload = makePayload(o.size);
+  const value = makeValues(o);
   const keys = makeKeys(o.keys);
   const topic = o.topic;
   const nKeys = o.keys;
@@ -40,7 +40,7 @@ runDriver(async () => {
       ok = () => cb(null);
     }
     const messages = new Array(n);
-    for (let j = 0; j < n; j++) messages[j] = { topic, key: keys[(i + j) % nKeys], value: payload };
+    for (let j = 0; j < n; j++) messages[j] = { topic, key: keys[(i + j) % nKeys], value: value(i + j) };
     producer.send({ messages }).then(ok, cb);
   };
   const r = await sendLoop({ records: o.records, step, window, rate: o.rate, warmup: o.warmup, send });
