@@ -268,6 +268,7 @@ export class Producer {
       clock: this.clock,
       logger: this.logger,
       random,
+      ...(this.runtime.schedule ? { schedule: (fn: () => void) => this.runtime.schedule!(fn) } : {}),
       ...(diagnostics
         ? {
             onRequest: (info) => diagnostics.request({ clientId: c.str('client.id'), ...info }),

@@ -148,8 +148,13 @@ export class ProducerBatch {
   retryBackoffMs = 0;
   /** True once re-enqueued for a retry (Java's `inRetry`). */
   inRetry = false;
-  /** Set by the sender while a request carrying this batch is being written / awaited. */
-  inflight = false;
+  /**
+   * Set by the sender while a request carrying this batch is unsettled: its bytes may still be
+   * read by a socket (the request is written straight from the batch's buffer), so the buffer
+   * must not go back to the pool for reuse. Not the same as "in flight" (sent, awaiting an
+   * answer: the Sender's inFlightBatches) nor "incomplete" (TransactionManager).
+   */
+  bufferInUseByRequest = false;
   /** Set by the accumulator when the pool got this batch's memory back. */
   bufferDeallocated = false;
   /** Left the pipeline through RecordAccumulator.release (its single exit). */

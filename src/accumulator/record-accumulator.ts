@@ -890,7 +890,7 @@ export class RecordAccumulator {
     this.incompleteRemove(batch);
     if (batch.isSplitBatch || batch.bufferDeallocated) return;
     batch.bufferDeallocated = true;
-    if ((batch.inflight && batch.compression === 0) || batch.isCompressing) this.pool.release(batch.initialCapacity);
+    if ((batch.bufferInUseByRequest && batch.compression === 0) || batch.isCompressing) this.pool.release(batch.initialCapacity);
     else this.pool.deallocate(batch.buffer, batch.initialCapacity);
   }
 

@@ -92,7 +92,7 @@ interface PartitionSequences {
   nextSequence: number;
   lastAckedSequence: number;
   /** Batches with a sequence that are not yet complete (sent, or back for retry), by sequence. */
-  readonly inflight: SequencedBatch[];
+  readonly incomplete: SequencedBatch[];
   /**
    * -1, or the sequence that follows a batch that failed for good with an unknown outcome: the
    * partition is unresolved until its remaining batches are done (Java's
@@ -139,13 +139,13 @@ export class TransactionManager {
   /** Forget the producer id (fatal epoch errors): a new InitProducerId is needed. */
   resetProducerId(): void {
     this.idRequired = true;
-    for (const [tp, p] of this.partitions) if (p.inflight.length > 0) this.partitionsToRewrite.add(tp);
+    for (const [tp, p] of this.partitions) if (p.incomplete.length > 0) this.partitionsToRewrite.add(tp);
   }
 
   private state(tp: TopicPartition): PartitionSequences {
     let s = this.partitions.get(tp);
     if (!s) {
-      s = { producerId: this.producerId, producerEpoch: this.producerEpoch, nextSequence: 0, lastAckedSequence: -1, inflight: [], unresolvedNext: -1, assigned: 0 };
+      s = { producerId: this.producerId, producerEpoch: this.producerEpoch, nextSequence: 0, lastAckedSequence: -1, incomplete: [], unresolvedNext: -1, assigned: 0 };
       this.partitions.set(tp, s);
     }
     return s;
@@ -169,7 +169,7 @@ export class TransactionManager {
       // A retry: only the lowest incomplete sequence may go. While an epoch bump for this
       // partition is pending, only an uncertain head goes (under its old sequence, so the broker
       // can deduplicate it); anything else waits to be renumbered.
-      if (s.inflight[0] !== first) return true;
+      if (s.incomplete[0] !== first) return true;
       if (this.partitionsToRewrite.has(tp)) return !this.uncertain.has(first);
       return false;
     }
@@ -177,12 +177,12 @@ export class TransactionManager {
     // partition's sequences belong to an older epoch, until its incomplete batches are done
     // (then its sequences restart at 0 under the new epoch).
     if (s.unresolvedNext >= 0 || this.partitionsToRewrite.has(tp)) return true;
-    if (s.producerId !== this.producerId || s.producerEpoch !== this.producerEpoch) return s.inflight.length > 0;
+    if (s.producerId !== this.producerId || s.producerEpoch !== this.producerEpoch) return s.incomplete.length > 0;
     // The dedup window: while the oldest incomplete batch may still need a retry, at most 4
     // later batches may be drained, or the broker would no longer recognise that retry as a
     // duplicate of what it appended (it would answer OUT_OF_ORDER_SEQUENCE_NUMBER forever).
     // In steady state this is the 5 requests in flight a connection allows anyway.
-    const oldest = s.inflight[0];
+    const oldest = s.incomplete[0];
     if (oldest !== undefined && s.assigned - (this.ordinals.get(oldest) ?? s.assigned) >= BROKER_DEDUP_WINDOW) return true;
     return false;
   }
@@ -198,7 +198,7 @@ export class TransactionManager {
     }
     batch.setProducerState(this.producerId, this.producerEpoch, s.nextSequence);
     s.nextSequence = incrementSequence(s.nextSequence, batch.recordCount);
-    s.inflight.push(batch);
+    s.incomplete.push(batch);
     this.ordinals.set(batch, s.assigned++);
   }
 
@@ -267,16 +267,16 @@ export class TransactionManager {
     const s = this.partitions.get(big.topicPartition);
     this.uncertain.delete(big);
     if (!s) return;
-    const i = s.inflight.indexOf(big);
+    const i = s.incomplete.indexOf(big);
     if (i < 0) return;
     const sequenced = parts.filter((p) => p.baseSequence >= 0);
     if (sequenced.length === parts.length && this.current(s, big)) {
-      s.inflight.splice(i, 1, ...sequenced);
+      s.incomplete.splice(i, 1, ...sequenced);
       const ordinal = this.ordinals.get(big);
       if (ordinal !== undefined) for (const p of sequenced) this.ordinals.set(p, ordinal);
     } else {
       // Parts without sequences (should not happen): treat the big batch as rejected.
-      s.inflight.splice(i, 1);
+      s.incomplete.splice(i, 1);
       this.requestEpochBump(big.topicPartition);
     }
   }
@@ -323,7 +323,7 @@ export class TransactionManager {
       return 'retry';
     }
     const isNext = s.lastAckedSequence < 0 ? batch.baseSequence === 0 : batch.baseSequence === incrementSequence(s.lastAckedSequence, 1);
-    if (isNext && s.inflight[0] === batch) this.requestEpochBump(tp);
+    if (isNext && s.incomplete[0] === batch) this.requestEpochBump(tp);
     return 'retry';
   }
 
@@ -350,7 +350,7 @@ export class TransactionManager {
    */
   resolveSequences(inFlight: (tp: TopicPartition) => boolean): void {
     for (const [tp, s] of this.partitions) {
-      if (s.unresolvedNext < 0 || s.inflight.length > 0 || inFlight(tp)) continue;
+      if (s.unresolvedNext < 0 || s.incomplete.length > 0 || inFlight(tp)) continue;
       const acked = s.lastAckedSequence >= 0 && incrementSequence(s.lastAckedSequence, 1) === s.nextSequence;
       s.unresolvedNext = -1;
       if (!acked) this.requestEpochBump(tp);
@@ -371,7 +371,7 @@ export class TransactionManager {
     }
     for (const tp of this.partitionsToRewrite) {
       if (inFlight(tp)) return true; // wait for the answers
-      const head = this.partitions.get(tp)?.inflight[0];
+      const head = this.partitions.get(tp)?.incomplete[0];
       if (head !== undefined && this.uncertain.has(head)) return true; // retried first
     }
     if (this.producerEpoch >= MAX_EPOCH) {
@@ -394,7 +394,7 @@ export class TransactionManager {
   private adoptCurrentEpoch(inFlight: (tp: TopicPartition) => boolean): void {
     for (const tp of [...this.partitionsToRewrite]) {
       if (inFlight(tp)) continue;
-      const head = this.partitions.get(tp)?.inflight[0];
+      const head = this.partitions.get(tp)?.incomplete[0];
       if (head !== undefined && this.uncertain.has(head)) continue;
       this.rewritePartition(tp);
       this.partitionsToRewrite.delete(tp);
@@ -409,7 +409,7 @@ export class TransactionManager {
    */
   uncertainBatchesToRewrite(): SequencedBatch[] {
     const out: SequencedBatch[] = [];
-    for (const tp of this.partitionsToRewrite) for (const b of this.partitions.get(tp)?.inflight ?? []) if (this.uncertain.has(b)) out.push(b);
+    for (const tp of this.partitionsToRewrite) for (const b of this.partitions.get(tp)?.incomplete ?? []) if (this.uncertain.has(b)) out.push(b);
     return out;
   }
 
@@ -434,7 +434,7 @@ export class TransactionManager {
     s.lastAckedSequence = -1;
     s.unresolvedNext = -1;
     let seq = 0;
-    for (const b of s.inflight) {
+    for (const b of s.incomplete) {
       this.uncertain.delete(b);
       b.setProducerState(this.producerId, this.producerEpoch, seq);
       seq = incrementSequence(seq, b.recordCount);
@@ -443,9 +443,9 @@ export class TransactionManager {
   }
 
   private remove(s: PartitionSequences, batch: SequencedBatch): boolean {
-    const i = s.inflight.indexOf(batch);
+    const i = s.incomplete.indexOf(batch);
     if (i < 0) return false;
-    s.inflight.splice(i, 1);
+    s.incomplete.splice(i, 1);
     return true;
   }
 }

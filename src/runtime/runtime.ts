@@ -27,6 +27,20 @@ export interface Runtime {
   /** Throws a ConfigError naming the npm package when `codec` needs one that is not installed. */
   checkCodecAvailable?(codec: CompressionName): void;
   readonly diagnostics?: Diagnostics;
+  /**
+   * Runs `fn` on a macrotask soon, after pending I/O callbacks (the Sender's passes: appends made
+   * in the same tick batch together). Node: setImmediate. Without it: setImmediate where the
+   * runtime has one, else setTimeout(fn, 0) (Workers without Node compatibility). Tests can
+   * inject one to step the Sender a pass at a time.
+   */
+  schedule?(fn: () => void): void;
+}
+
+/** The scheduler a runtime without `schedule` gets (see Runtime.schedule). */
+export function defaultSchedule(fn: () => void): void {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') g.setImmediate(fn);
+  else setTimeout(fn, 0);
 }
 
 let registered: Runtime | null = null;

@@ -69,6 +69,7 @@ import {
   type ResponseBodies,
 } from '../protocol/messages/index.js';
 import type { Logger } from '../observability/logger.js';
+import { defaultSchedule } from '../runtime/runtime.js';
 import type { Metadata } from '../cluster/metadata.js';
 import { TransactionManager } from '../idempotence/transaction-manager.js';
 
@@ -109,6 +110,8 @@ export interface SenderDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: () => number;
+  /** Runs a pass on a macrotask (the Runtime's schedule; Node: setImmediate). */
+  readonly schedule?: (fn: () => void) => void;
   /** diagnostics_channel hooks (request/response); may be no-ops. */
   readonly onRequest?: (info: { nodeId: number; apiKey: number; apiVersion: number; bytes: number }) => void;
   readonly onResponse?: (info: { nodeId: number; apiKey: number; apiVersion: number; latencyMs: number; error?: Error }) => void;
@@ -183,8 +186,11 @@ export class Sender {
   private idleWaiters: (() => void)[] = [];
   private readonly tm: TransactionManager | null;
 
+  private readonly schedule: (fn: () => void) => void;
+
   constructor(private readonly d: SenderDeps) {
     this.tm = d.transactionManager;
+    this.schedule = d.schedule ?? defaultSchedule;
     this.guaranteeMessageOrder = d.config.maxInFlightRequestsPerConnection === 1;
     d.metadata.onUpdateRequested = () => this.wakeup();
   }
@@ -243,7 +249,7 @@ export class Sender {
   wakeup(): void {
     if (this.scheduled || this.forceClosed) return;
     this.scheduled = true;
-    setImmediate(this.runScheduled);
+    this.schedule(this.runScheduled);
   }
 
   private readonly runScheduled = (): void => {
@@ -652,7 +658,7 @@ export class Sender {
       topic.partitionData.push({ index: tp.partition, records: batch.bytes() });
       // The request is written straight from the batch's buffer: until it settles, a batch that
       // completes early (in-flight expiry) must not hand its buffer back for reuse.
-      batch.inflight = true;
+      batch.bufferInUseByRequest = true;
       records += batch.recordCount;
       let set = this.inFlightBatches.get(tp);
       if (!set) this.inFlightBatches.set(tp, (set = new Set()));
@@ -679,7 +685,7 @@ export class Sender {
     conn.request(frame, { expectResponse }).then(
       (bytes) => {
         this.inFlightRequests--;
-        for (const b of batches) b.inflight = false;
+        for (const b of batches) b.bufferInUseByRequest = false;
         const at = this.d.clock.now();
         this.responded(nodeId, ApiKey.Produce, version, now);
         this.d.metrics.requestLatency.record(at - now, at);
@@ -706,7 +712,7 @@ export class Sender {
       },
       (e: Error) => {
         this.inFlightRequests--;
-        for (const b of batches) b.inflight = false;
+        for (const b of batches) b.bufferInUseByRequest = false;
         const at = this.d.clock.now();
         this.responded(nodeId, ApiKey.Produce, version, now, e);
         const err = e instanceof KafkaWireError ? e : new KafkaWireError('NETWORK_EXCEPTION', e.message, { retriable: true, cause: e });

@@ -450,7 +450,7 @@ describe('RecordAccumulator retries, expiry and completion', () => {
     const cluster = new FakeCluster({ t: [1, 1] });
     for (let i = 0; i < 20; i++) sync(acc.append('t', i % 2, clock.now(), null, value(100), null, i, cluster, clock.now()));
     const inflight = acc.drain(cluster, [1], 1 << 20, clock.now()).get(1)!;
-    for (const b of inflight) b.inflight = true;
+    for (const b of inflight) b.bufferInUseByRequest = true;
     acc.close();
     const err = new KafkaWireError('PRODUCER_CLOSED', 'forced');
     acc.abortIncompleteBatches(err);

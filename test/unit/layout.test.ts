@@ -26,7 +26,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   network: ['errors', 'clock', 'backoff', 'protocol'],
   cluster: ['errors', 'clock', 'backoff', 'protocol', 'accumulator'],
   idempotence: ['protocol', 'accumulator'],
-  sender: ['errors', 'clock', 'backoff', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'observability'],
+  sender: ['errors', 'clock', 'backoff', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'observability', 'runtime'],
   runtime: ['errors', 'clock', 'compression', 'network'],
   'java-classes': ['errors', 'partitioner'],
   config: ['errors', 'java-classes', 'network', 'compression'],

@@ -56,3 +56,36 @@ describe('diagnostics channels', () => {
     }
   });
 });
+
+describe('scheduling goes through the Runtime', () => {
+  test('an injected schedule steps the Sender one pass at a time (no setImmediate needed, as in Workers)', async () => {
+    const { FakeCluster } = await import('../helpers/fake-broker.js');
+    const { Producer } = await import('../../src/producer.js');
+    const clock = new TestClock();
+    const cluster = new FakeCluster({ clock });
+    cluster.createTopic('t', 1);
+    const passes: (() => void)[] = [];
+    const runtime = { ...cluster.runtime(), schedule: (fn: () => void) => void passes.push(fn) };
+    const producer = new Producer({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 0 }, { clock, runtime, transport: cluster.transport, random: () => 0.5 });
+    let done = false;
+    producer.send({ topic: 't', value: 'v' }, () => (done = true));
+    const settleIo = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    let steps = 0;
+    while (!done && steps < 200) {
+      await settleIo();
+      const pass = passes.shift();
+      if (pass) {
+        pass();
+        steps++;
+      } else clock.advance(Math.max(1, Math.min(100, clock.nextTimerAt() - clock.now())));
+    }
+    expect(done).toBe(true);
+    expect(steps).toBeGreaterThan(1); // metadata, producer id, produce: several passes, each one we ran
+    expect(cluster.values('t')).toEqual(['v']);
+    const close = producer.close();
+    for (let i = 0; i < 50 && passes.length > 0; i++) passes.shift()!();
+    await close;
+  });
+});

@@ -69,6 +69,7 @@ export const nodeRuntime: Runtime = {
     }
   },
   diagnostics,
+  schedule: (fn) => void setImmediate(fn),
 };
 
 registerRuntime(nodeRuntime);
