@@ -9,6 +9,7 @@
  */
 import { ConfigError } from './errors.js';
 import { javaClassFor } from './java-classes.js';
+import { parseHostPort } from './network/address.js';
 
 export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'function';
 
@@ -381,11 +382,11 @@ export function resolveConfig(user: Readonly<Record<string, unknown>>): Resolved
  * naming the entry as Java does, or the parsed address.
  */
 export function parseBootstrapEntry(entry: string): { host: string; port: number } | string {
-  const m = /^(?:[0-9a-zA-Z\-%._]*:\/\/)?\[?([0-9a-zA-Z\-%._:]*)\]?:([0-9]+)$/.exec(entry);
-  if (m === null || m[1] === '') return `Invalid url in bootstrap.servers: ${entry}`;
-  const port = Number(m[2]);
-  if (!(port <= 65535)) return `Invalid port in bootstrap.servers: ${entry}`;
-  return { host: m[1]!, port };
+  // One parser for config validation and the connection pool: src/network/address.ts.
+  const address = parseHostPort(entry);
+  if (address !== undefined) return address;
+  const portTooLarge = /:[0-9]+$/.test(entry) && parseHostPort(entry.replace(/[0-9]+$/, '0')) !== undefined;
+  return `Invalid ${portTooLarge ? 'port' : 'url'} in bootstrap.servers: ${entry}`;
 }
 
 /** Java's cross-property checks (ProducerConfig.postProcessParsedConfig and KafkaProducer). */
