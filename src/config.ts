@@ -62,6 +62,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'max.in.flight.requests.per.connection', type: 'int', default: 5, min: 1, max: INT_MAX, doc: 'Unanswered requests allowed per broker connection.' },
   { name: 'metadata.max.age.ms', type: 'long', default: 300000, min: 0, max: LONG_MAX, doc: 'Metadata is refreshed at least this often, and at once after errors that mean it is stale.' },
   { name: 'metadata.max.idle.ms', type: 'long', default: 300000, min: 5000, max: LONG_MAX, doc: 'A topic not produced to for this long is dropped from the metadata the producer keeps.' },
+  { name: 'metadata.recovery.strategy', type: 'string', default: 'rebootstrap', oneOf: ['REBOOTSTRAP', 'NONE'], caseInsensitive: true, doc: 'rebootstrap (KIP-899, Java 4.x default): when every broker the metadata named is unreachable, when no metadata answer came for metadata.recovery.rebootstrap.trigger.ms, or when a broker answers REBOOTSTRAP_REQUIRED, go back to bootstrap.servers. none: keep trying the known brokers.' },
+  { name: 'metadata.recovery.rebootstrap.trigger.ms', type: 'long', default: 300000, min: 0, max: LONG_MAX, doc: 'With metadata.recovery.strategy=rebootstrap: re-bootstrap after this long without a metadata answer while one is wanted (KIP-1102).' },
   { name: 'partitioner.class', type: 'function', default: null, doc: 'A custom partitioner function ({ topic, key, value, partitionCount, availablePartitions }) => partition, or a Java class name: org.apache.kafka.clients.producer.RoundRobinPartitioner (the deprecated DefaultPartitioner / UniformStickyPartitioner mean the default). Unset: murmur2 of the key, or the built-in uniform sticky partitioner for keyless records.' },
   { name: 'partitioner.ignore.keys', type: 'boolean', default: false, doc: 'Use the built-in sticky partitioner even for keyed records.' },
   { name: 'partitioner.adaptive.partitioning.enable', type: 'boolean', default: true, doc: 'Send more records to partitions whose leaders have shorter queues (KIP-794).' },
@@ -171,8 +173,6 @@ export const JAVA_ONLY_PROPERTIES: readonly (readonly [string, JavaConfigType, s
   ["transaction.timeout.ms", "INT", "60000"],
   ["transactional.id", "STRING", null],
   ["transaction.two.phase.commit.enable", "BOOLEAN", "false"],
-  ["metadata.recovery.strategy", "STRING", "rebootstrap", true],
-  ["metadata.recovery.rebootstrap.trigger.ms", "LONG", "300000"],
   ["metadata.cluster.check.enable", "BOOLEAN", "true"],
   ["config.providers", "LIST", ""],
 ];

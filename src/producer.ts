@@ -259,6 +259,8 @@ export class Producer {
         retryBackoffMaxMs: c.int('retry.backoff.max.ms'),
         deliveryTimeoutMs: c.int('delivery.timeout.ms'),
         compression,
+        rebootstrap: c.str('metadata.recovery.strategy').toLowerCase() === 'rebootstrap',
+        rebootstrapTriggerMs: c.int('metadata.recovery.rebootstrap.trigger.ms'),
       },
       accumulator: this.accumulator,
       metadata: this.metadata,

@@ -101,7 +101,7 @@ export class Metadata implements ClusterView {
   ) {
     this.answerClockStartMs = clock.now();
     // Java: ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2) (KIP-580).
-    this.refreshBackoff = new ExponentialBackoff(refreshBackoffMs, 2, Math.max(refreshBackoffMs, refreshBackoffMaxMs), 0.2, random);
+    this.refreshBackoff = new ExponentialBackoff(refreshBackoffMs, 2, refreshBackoffMaxMs, 0.2, random);
   }
 
   // --- ClusterView (read by the accumulator) -------------------------------------------------

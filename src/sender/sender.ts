@@ -187,10 +187,13 @@ export class Sender {
   private readonly tm: TransactionManager | null;
 
   private readonly schedule: (fn: () => void) => void;
+  /** Java's fixed retry delay where no attempt count applies: min(retry.backoff.ms, retry.backoff.max.ms). */
+  private readonly staticBackoffMs: number;
 
   constructor(private readonly d: SenderDeps) {
     this.tm = d.transactionManager;
     this.schedule = d.schedule ?? defaultSchedule;
+    this.staticBackoffMs = Math.min(d.config.retryBackoffMs, d.config.retryBackoffMaxMs);
     this.guaranteeMessageOrder = d.config.maxInFlightRequestsPerConnection === 1;
     d.metadata.onUpdateRequested = () => this.wakeup();
   }
@@ -258,7 +261,7 @@ export class Sender {
       this.runOnce();
     } catch (e) {
       this.d.logger.error(`sender pass failed: ${(e as Error).stack ?? String(e)}`);
-      this.armTimer(this.d.config.retryBackoffMs);
+      this.armTimer(this.staticBackoffMs);
     }
   };
 
@@ -338,12 +341,12 @@ export class Sender {
       if (!sentAny) break;
     }
 
-    nextDelay = Math.min(nextDelay, guard('delivery timeouts', now + this.d.config.retryBackoffMs, () => this.failExpiredBatches(now)) - now);
+    nextDelay = Math.min(nextDelay, guard('delivery timeouts', now + this.staticBackoffMs, () => this.failExpiredBatches(now)) - now);
 
     if (this.closing && !accumulator.hasIncomplete() && this.inFlightRequests === 0) this.notifyIdle();
-    else if (this.closing && accumulator.hasUndrained()) nextDelay = Math.min(nextDelay, this.d.config.retryBackoffMs);
+    else if (this.closing && accumulator.hasUndrained()) nextDelay = Math.min(nextDelay, this.staticBackoffMs);
     if (this.idleWaiters.length > 0 && !accumulator.hasIncomplete() && this.inFlightRequests === 0) this.notifyIdle();
-    if (failed) nextDelay = Math.min(nextDelay, this.d.config.retryBackoffMs);
+    if (failed) nextDelay = Math.min(nextDelay, this.staticBackoffMs);
     this.armTimer(nextDelay);
   }
 
@@ -396,7 +399,7 @@ export class Sender {
     const version = this.apiVersion(nodeId, ApiKey.Metadata);
     if (version === null) {
       metadata.refreshFailed(now);
-      return this.d.config.retryBackoffMs;
+      return this.staticBackoffMs;
     }
     if (version === 0 && topics.length === 0) {
       // v0 has no way to ask for "no topics" (an empty list means all): nothing to refresh.
@@ -519,12 +522,12 @@ export class Sender {
     const { pool } = this.d;
     let nodeId = pool.leastLoadedNode(now);
     if (nodeId === undefined && this.maybeRebootstrap('every broker the metadata named is unreachable')) nodeId = pool.leastLoadedNode(now);
-    if (nodeId === undefined) return this.d.config.retryBackoffMs;
+    if (nodeId === undefined) return this.staticBackoffMs;
     const throttledFor = this.throttledFor(nodeId, now);
     if (throttledFor > 0) return throttledFor;
     if (!pool.ready(nodeId, now)) return Math.max(1, pool.connectionDelay(nodeId, now));
     const conn = pool.connection(nodeId);
-    if (!conn || !conn.canSend()) return this.d.config.retryBackoffMs;
+    if (!conn || !conn.canSend()) return this.staticBackoffMs;
     return { nodeId, conn };
   }
 
@@ -542,7 +545,7 @@ export class Sender {
     this.initProducerIdInFlight = true;
     const retryLater = (why: string): void => {
       this.d.logger.debug(`InitProducerId: ${why}; retrying`);
-      this.initProducerIdBackoffUntil = this.d.clock.now() + this.d.config.retryBackoffMs;
+      this.initProducerIdBackoffUntil = this.d.clock.now() + this.staticBackoffMs;
     };
     const request = { transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1n, producerEpoch: -1 };
     this.controlRequest(conn, ApiKey.InitProducerId, version, request).then(

@@ -430,6 +430,39 @@ describe('re-bootstrap (KIP-899, KIP-1102; metadata.recovery.strategy=rebootstra
     expect(logs.some((l) => /rebootstrapping with bootstrap.servers/.test(l))).toBe(true);
   });
 
+  test('metadata.recovery.strategy=none: no re-bootstrap; the records expire at delivery.timeout.ms', async () => {
+    const { clock, t, logs } = await replacedCluster({ 'metadata.recovery.strategy': 'none', 'delivery.timeout.ms': 20_000 });
+    t.send({ topic: 't', partition: 0, value: 'after-0' });
+    await advanceUntil(clock, () => t.done, 60_000);
+    expect(t.get('after-0').error?.code).toBe('TIMEOUT');
+    expect(logs.some((l) => /rebootstrapping/.test(l))).toBe(false);
+  });
+
+  test('metadata.recovery.rebootstrap.trigger.ms: known brokers that never answer metadata trigger a re-bootstrap after that long', async () => {
+    const h = harness({
+      config: { 'bootstrap.servers': 'broker3.test:9092', 'linger.ms': 0, 'request.timeout.ms': 2000, 'metadata.recovery.rebootstrap.trigger.ms': 10_000, 'delivery.timeout.ms': 60_000 },
+      cluster: { brokers: 3 },
+      topics: { t: [1, { leaders: [1] }] },
+    });
+    h.cluster.hideFromMetadata(3);
+    const t = new Tracker(h.producer, h.clock);
+    t.send({ topic: 't', value: 'before' });
+    await advanceUntil(h.clock, () => t.done);
+    // brokers 1 and 2 stay reachable but stop answering metadata and produce; broker 3 takes over
+    h.cluster.swallowNext(ApiKey.Metadata, { count: 10_000, nodeId: 1, process: false });
+    h.cluster.swallowNext(ApiKey.Metadata, { count: 10_000, nodeId: 2, process: false });
+    h.cluster.swallowNext(ApiKey.Produce, { count: 10_000, nodeId: 1, process: false });
+    h.cluster.moveLeader('t', 0, 3);
+    h.cluster.hideFromMetadata(3, false);
+    const start = h.clock.now();
+    t.send({ topic: 't', value: 'after' });
+    await advanceUntil(h.clock, () => t.done, 60_000);
+    expect(t.get('after').error).toBeNull();
+    expect(h.clock.now() - start).toBeGreaterThanOrEqual(10_000);
+    expect(h.logs.some((l) => /rebootstrapping with bootstrap.servers: no metadata answer for 10000 ms/.test(l))).toBe(true);
+    expect(h.cluster.values('t')).toEqual(['before', 'after']);
+  });
+
   test('a broker answering REBOOTSTRAP_REQUIRED (Metadata v13): the producer re-bootstraps and a send to a new topic succeeds', async () => {
     const { clock, cluster, producer, logs } = harness({ config: { 'linger.ms': 0, 'max.block.ms': 10_000 }, cluster: { brokers: 2 }, topics: { t: 1 } });
     const t = new Tracker(producer, clock);

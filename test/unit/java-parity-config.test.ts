@@ -124,7 +124,6 @@ interface JavaCase {
 const DELIBERATE: Record<string, string> = {
   'unknown property': 'unknown names are errors (with the nearest known name)',
   'metrics.recording.level DEBUG': 'not supported yet: only the default is accepted',
-  'metadata.recovery.strategy none': 'not supported yet: only the default is accepted',
 };
 
 describe('ProducerConfig cases: kafka-wire decides as Java 4.4.0 does', () => {
