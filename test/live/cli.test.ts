@@ -37,7 +37,8 @@ describe('kafka-wire CLI against Kafka', () => {
   test('produce: keys, headers and values from stdin; a bad line stops the run with its number, as in Java', async () => {
     const topic = uniqueTopic('cli-produce');
     await createTopic(topic, { partitions: 1 });
-    const input = 'h1:a,h1:b\tk1:v1\n\tk2:v2\nno-separators-here\n\tk3:v3\n';
+    // (An empty header section is an error too in Java's LineMessageReader, so each line has one.)
+    const input = 'h1:a,h1:b\tk1:v1\nh2:x\tk2:v2\nno-separators-here\nh3:y\tk3:v3\n';
     const r = await run(['produce', '--bootstrap-server', kafkaBootstrap()!, '--topic', topic, '--property', 'parse.key=true', '--property', 'key.separator=:', '--property', 'parse.headers=true'], input);
     expect(r.stderr).toMatch(/No headers delimiter found on line number 3/);
     expect(r.code).toBe(1);
