@@ -12,7 +12,8 @@
  *   settlement when the batch completes;
  * - its life-cycle state: open (accepting records) -> sealed (closed for appends; compression,
  *   if any, running) -> sendable (wire bytes ready) -> drained / retried (the sender's) ->
- *   completed exactly once (final state). The sender owns `inflight`, the producer state
+ *   completed exactly once (final state), then released through the accumulator's single exit
+ *   (RecordAccumulator.release). The sender owns `bufferInUseByRequest`, the producer state
  *   written at first drain (pid, epoch, base sequence) and the retry counters it updates
  *   through the accumulator (`reenqueue`).
  *
@@ -353,8 +354,9 @@ export class ProducerBatch {
   // Producer state (idempotence / transactions)
 
   /**
-   * Sets the producer id, epoch and base sequence; rewrites the header and CRC at once when the
-   * wire bytes exist, else when they are built. The sender calls it at first drain.
+   * Sets the producer id, epoch and base sequence: written into the header at once when the wire
+   * bytes exist (else when they are built); the CRC, which covers them, is recomputed lazily in
+   * `records()`, once per send. The TransactionManager calls it at first drain and on renumbering.
    */
   setProducerState(producerId: bigint, producerEpoch: number, baseSequence: number): void {
     this.producerId = producerId;

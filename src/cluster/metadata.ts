@@ -5,8 +5,8 @@
  * Owns: the current snapshot, which topics are of interest (and when each was last used, for
  * metadata.max.idle.ms), whether a refresh is wanted, and the sends waiting for a topic to
  * appear (up to max.block.ms). Does not own: the requests (the Sender sends Metadata requests
- * and feeds the responses to `update`), the connections (the ConnectionPool, told about brokers
- * through `onBrokers`).
+ * and feeds the responses to `update`), the connections (the ConnectionPool, which the Sender
+ * tells about brokers with `updateNodes` after each answer).
  *
  * It implements the accumulator's ClusterView, so the accumulator reads leaders from here.
  */

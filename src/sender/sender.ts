@@ -17,7 +17,7 @@
  * delivery.timeout.ms (queued ones, and in-flight ones as Java does), and arms one timer for the
  * next time something becomes due.
  *
- * Completion: callbacks fire in send order per partition (DESIGN.md); an outcome that arrives
+ * Completion: callbacks fire in send order per partition (the public contract); an outcome that arrives
  * while an earlier batch of the partition is still being retried is held by the batch until
  * that one is complete (ProducerBatch's completion chain).
  *
