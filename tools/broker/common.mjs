@@ -332,3 +332,39 @@ export function probeApiVersions(host, port, timeoutMs = 2_000) {
     });
   });
 }
+
+/**
+ * Stop, down and release for a test broker that runs as one detached process whose state is
+ * <state>/<kind>.json under <state>/<kind>.lock (librdkafka's mock, kfake): one implementation
+ * for both. `stop(st, dir)` kills the process and forgets the state; `down()` does that under the
+ * lock; `release()` drops this process's lease and stops a managed broker nobody else holds.
+ */
+export function processBrokerLifecycle(kind) {
+  const stateFile = (dir) => path.join(dir, `${kind}.json`);
+  const lock = (dir) => path.join(dir, `${kind}.lock`);
+  const stop = async (st, dir) => {
+    const killed = await stopProcesses([st.pid], { marker: dir, timeoutMs: 5_000 });
+    fs.rmSync(stateFile(dir), { force: true });
+    return killed;
+  };
+  const down = async () => {
+    const dir = stateDir();
+    return withLock(lock(dir), async () => {
+      const st = readJson(stateFile(dir));
+      if (!st) return null;
+      const killed = await stop(st, dir);
+      return { pids: [st.pid], killed };
+    });
+  };
+  const release = async () => {
+    const dir = stateDir();
+    return withLock(lock(dir), async () => {
+      dropLease(dir, kind);
+      const st = readJson(stateFile(dir));
+      if (!st?.managed || otherLeaseHolders(dir, kind).length > 0) return false;
+      await stop(st, dir);
+      return true;
+    });
+  };
+  return { stop, down, release };
+}

@@ -30,6 +30,7 @@ import {
   tail,
   withLock,
   writeJson,
+  processBrokerLifecycle,
 } from './common.mjs';
 import { userCacheDir } from './system-deps.mjs';
 
@@ -162,31 +163,11 @@ export async function kfakeUp({ brokers, log = () => {}, lease = false } = {}) {
   });
 }
 
-async function kfakeStop(st, dir) {
-  const killed = await stopProcesses([st.pid], { marker: dir, timeoutMs: 5_000 });
-  fs.rmSync(stateFile(dir), { force: true });
-  return killed;
-}
+const lifecycle = processBrokerLifecycle('kfake');
+const kfakeStop = lifecycle.stop;
 
 /** Stop the kfake cluster (SIGTERM, SIGKILL after 5 s). Its data lives in memory only. */
-export async function kfakeDown() {
-  const dir = stateDir();
-  return withLock(path.join(dir, 'kfake.lock'), async () => {
-    const st = readJson(stateFile(dir));
-    if (!st) return null;
-    const killed = await kfakeStop(st, dir);
-    return { pids: [st.pid], killed };
-  });
-}
+export const kfakeDown = lifecycle.down;
 
-/** Give up this process's lease; stop kfake if it is managed and nobody else holds one. */
-export async function kfakeRelease() {
-  const dir = stateDir();
-  return withLock(path.join(dir, 'kfake.lock'), async () => {
-    dropLease(dir, 'kfake');
-    const st = readJson(stateFile(dir));
-    if (!st?.managed || otherLeaseHolders(dir, 'kfake').length > 0) return false;
-    await kfakeStop(st, dir);
-    return true;
-  });
-}
+/** Give up this process's lease; stop it if it is managed and nobody else holds one. */
+export const kfakeRelease = lifecycle.release;

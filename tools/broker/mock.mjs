@@ -26,6 +26,7 @@ import {
   tail,
   withLock,
   writeJson,
+  processBrokerLifecycle,
 } from './common.mjs';
 import { APT_INSTALL_COMMAND, ensureLibrdkafkaDev, rdkafkaMockHeader } from './system-deps.mjs';
 
@@ -128,31 +129,11 @@ export async function mockUp({ brokers, log = () => {}, lease = false } = {}) {
   });
 }
 
-async function mockStop(st, dir) {
-  const killed = await stopProcesses([st.pid], { marker: dir, timeoutMs: 5_000 });
-  fs.rmSync(stateFile(dir), { force: true });
-  return killed;
-}
+const lifecycle = processBrokerLifecycle('mock');
+const mockStop = lifecycle.stop;
 
 /** Stop the mock cluster (SIGTERM, SIGKILL after 5 s). Its data lives in memory only. */
-export async function mockDown() {
-  const dir = stateDir();
-  return withLock(path.join(dir, 'mock.lock'), async () => {
-    const st = readJson(stateFile(dir));
-    if (!st) return null;
-    const killed = await mockStop(st, dir);
-    return { pids: [st.pid], killed };
-  });
-}
+export const mockDown = lifecycle.down;
 
-/** Give up this process's lease; stop the mock if it is managed and nobody else holds one. */
-export async function mockRelease() {
-  const dir = stateDir();
-  return withLock(path.join(dir, 'mock.lock'), async () => {
-    dropLease(dir, 'mock');
-    const st = readJson(stateFile(dir));
-    if (!st?.managed || otherLeaseHolders(dir, 'mock').length > 0) return false;
-    await mockStop(st, dir);
-    return true;
-  });
-}
+/** Give up this process's lease; stop it if it is managed and nobody else holds one. */
+export const mockRelease = lifecycle.release;
