@@ -19,7 +19,8 @@
 // The binary is built by tools/broker/kfake.mjs (`go build`, cached in ~/.cache/kafka-wire/kfake).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import type net from 'node:net';
+import { LineControl } from './control-channel.js';
 import { buildKfake } from '../../tools/broker/index.mjs';
 
 export { ApiKey, ErrorCode } from './mock-cluster.js';
@@ -27,61 +28,13 @@ export { ApiKey, ErrorCode } from './mock-cluster.js';
 /** -1 addresses every broker in broker-level commands. */
 export const ALL_BROKERS = -1;
 
-type Pending = { resolve: (v: string) => void; reject: (e: Error) => void; line: string };
-
-export class KfakeControl {
-  private readonly pending: Pending[] = [];
-  private buf = '';
-  private closedError: Error | null = null;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buf += chunk;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const reply = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        const p = this.pending.shift();
-        if (!p) continue;
-        if (reply === 'OK' || reply.startsWith('OK ')) p.resolve(reply.slice(3));
-        else p.reject(new Error(`kfake: ${p.line} -> ${reply}`));
-      }
-    });
-    const fail = (e: Error) => {
-      this.closedError = e;
-      for (const p of this.pending.splice(0)) p.reject(e);
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('kfake control connection closed')));
+export class KfakeControl extends LineControl {
+  private constructor(socket: net.Socket) {
+    super(socket, 'kfake');
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<KfakeControl> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port }, () => {
-        s.off('error', reject);
-        resolve(new KfakeControl(s));
-      });
-      s.once('error', reject);
-    });
-  }
-
-  /** Send one raw command line; resolves the text after "OK" (often empty). */
-  command(...words: (string | number)[]): Promise<string> {
-    const line = words.join(' ');
-    if (/[\r\n]/.test(line)) return Promise.reject(new Error('a command must be one line'));
-    if (this.closedError) return Promise.reject(this.closedError);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject, line });
-      this.socket.write(line + '\n');
-    });
-  }
-
-  async ping(): Promise<void> {
-    await this.command('PING');
-  }
-  bootstrap(): Promise<string> {
-    return this.command('BOOTSTRAP');
+    return LineControl.open(port, host, (s) => new KfakeControl(s));
   }
   /** Node ids, in broker order. */
   async brokers(): Promise<number[]> {

@@ -15,7 +15,8 @@
 // broker close the connection instead of answering one request.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import type net from 'node:net';
+import { LineControl } from './control-channel.js';
 import { inject } from 'vitest';
 import { buildMock } from '../../tools/broker/index.mjs';
 
@@ -74,61 +75,13 @@ export const ErrorCode = {
 /** -1 addresses every broker in broker-level commands. */
 export const ALL_BROKERS = -1;
 
-type Pending = { resolve: (v: string) => void; reject: (e: Error) => void; line: string };
-
-export class MockClusterControl {
-  private readonly pending: Pending[] = [];
-  private buf = '';
-  private closedError: Error | null = null;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buf += chunk;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const reply = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        const p = this.pending.shift();
-        if (!p) continue;
-        if (reply === 'OK' || reply.startsWith('OK ')) p.resolve(reply.slice(3));
-        else p.reject(new Error(`mock cluster: ${p.line} -> ${reply}`));
-      }
-    });
-    const fail = (e: Error) => {
-      this.closedError = e;
-      for (const p of this.pending.splice(0)) p.reject(e);
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('mock cluster control connection closed')));
+export class MockClusterControl extends LineControl {
+  private constructor(socket: net.Socket) {
+    super(socket, 'mock cluster');
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<MockClusterControl> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port }, () => {
-        s.off('error', reject);
-        resolve(new MockClusterControl(s));
-      });
-      s.once('error', reject);
-    });
-  }
-
-  /** Send one raw command line; resolves the text after "OK" (often empty). */
-  command(...words: (string | number)[]): Promise<string> {
-    const line = words.join(' ');
-    if (/[\r\n]/.test(line)) return Promise.reject(new Error('a command must be one line'));
-    if (this.closedError) return Promise.reject(this.closedError);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject, line });
-      this.socket.write(line + '\n');
-    });
-  }
-
-  async ping(): Promise<void> {
-    await this.command('PING');
-  }
-  bootstrap(): Promise<string> {
-    return this.command('BOOTSTRAP');
+    return LineControl.open(port, host, (s) => new MockClusterControl(s));
   }
   async createTopic(topic: string, partitions: number, replicationFactor: number): Promise<void> {
     await this.command('CREATE_TOPIC', topic, partitions, replicationFactor);
