@@ -23,7 +23,7 @@
  * imported). Time and randomness are injectable for tests.
  */
 import { BufferPool, RecordAccumulator, type AppendResult } from './accumulator/index.js';
-import { SystemClock, type Clock } from './clock.js';
+import { SystemClock, type Clock } from './common/clock.js';
 import { getCodec, isSyncCodec, type CompressionCodec } from './compression/index.js';
 import { COMPRESSION_IDS, type CompressionName } from './compression/codec.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';

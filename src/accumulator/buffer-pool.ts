@@ -18,8 +18,8 @@
  *   is free; the producer does not retry it by itself). A request larger than the whole pool
  *   fails at once with RECORD_TOO_LARGE. `close()` fails the waiters with PRODUCER_CLOSED.
  */
-import type { Clock, TimerHandle } from '../clock.js';
-import { SystemClock } from '../clock.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
+import { SystemClock } from '../common/clock.js';
 import { KafkaWireError } from '../errors.js';
 
 export interface BufferPoolOptions {

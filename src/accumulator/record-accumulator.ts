@@ -19,8 +19,8 @@
  * (buffer.memory exhausted) returns a promise. While an append waits, later appends to the same
  * partition queue behind it, so records of a partition stay in send order.
  */
-import type { Clock } from '../clock.js';
-import { SystemClock } from '../clock.js';
+import type { Clock } from '../common/clock.js';
+import { SystemClock } from '../common/clock.js';
 import { KafkaWireError } from '../errors.js';
 import { BuiltInPartitioner, defaultRandomInt, type RandomInt } from '../partitioner/builtin-partitioner.js';
 import {
@@ -29,7 +29,7 @@ import {
   type RecordData,
   type RecordHeaderInput,
 } from '../protocol/record-batch.js';
-import { ExponentialBackoff } from '../backoff.js';
+import { ExponentialBackoff } from '../common/backoff.js';
 import { sequenceAfter } from '../protocol/sequence.js';
 import { BufferPool } from './buffer-pool.js';
 import type { ClusterView, TopicPartition, TopicPartitionsView } from './cluster-view.js';

@@ -11,8 +11,8 @@
  * It implements the accumulator's ClusterView, so the accumulator reads leaders from here.
  */
 import type { ClusterView, TopicPartition, TopicPartitionsView } from '../accumulator/cluster-view.js';
-import { ExponentialBackoff } from '../backoff.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import { ExponentialBackoff } from '../common/backoff.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
 import { KafkaWireError } from '../errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 

@@ -19,8 +19,8 @@
  */
 import { KafkaWireError, NetworkError } from '../errors.js';
 import { formatEndpoint, formatHostPort, isIpLiteral, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
-import { ExponentialBackoff } from '../backoff.js';
-import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
+import { ExponentialBackoff } from '../common/backoff.js';
+import { SystemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { BrokerConnection } from './connection.js';
 import { describeError } from './describe-error.js';
 import type { ResolvedAddress, Socketish, Transport } from './transport.js';

@@ -29,7 +29,7 @@
  */
 import { KafkaWireError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js';
 import { formatEndpoint } from './address.js';
-import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   FrameDecoder,

@@ -3,8 +3,8 @@
  * Runtime-neutral: the Node transport lives in '../runtime/node/transport.js' (imports node:net) and is
  * imported directly by whoever wires the producer.
  */
-export type { Clock, TimerHandle } from '../clock.js';
-export { SystemClock, createClock, MAX_TIMER_DELAY_MS } from '../clock.js';
+export type { Clock, TimerHandle } from '../common/clock.js';
+export { SystemClock, createClock, MAX_TIMER_DELAY_MS } from '../common/clock.js';
 export type { ResolvedAddress, Resolver, Socketish, Transport, TransportConnectOptions } from './transport.js';
 export {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -15,7 +15,7 @@ export {
   REQUEST_CORRELATION_ID_OFFSET,
   SIZE_PREFIX_BYTES,
 } from './framing.js';
-export { ExponentialBackoff } from '../backoff.js';
+export { ExponentialBackoff } from '../common/backoff.js';
 export { formatEndpoint, formatHostPort, isIpLiteral, parseBootstrapServers, parseHostPort, type BrokerAddress, type BrokerNode } from './address.js';
 export { describeError } from './describe-error.js';
 export { LookupLimiter } from './lookup.js';

@@ -7,7 +7,7 @@
  * Recording is cheap (a few arithmetic operations, no allocation) because the sender records
  * per batch and per request on the hot path. Reading (`snapshot`) does the work.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../common/clock.js';
 
 interface Sample {
   start: number;

@@ -48,7 +48,7 @@
  */
 import { ACKNOWLEDGED, FAILED_NOT_WRITTEN, FAILED_OUTCOME_UNKNOWN, type ProducerBatch, type RecordAccumulator } from '../accumulator/index.js';
 import type { TopicPartition } from '../accumulator/cluster-view.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
 import { KafkaWireError, ProtocolError } from '../errors.js';
 import type { ProducerMetrics } from '../observability/metrics.js';
 import type { BrokerConnection } from '../network/connection.js';

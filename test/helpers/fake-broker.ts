@@ -27,7 +27,7 @@
  * `advance(clock, ms)` steps from timer to timer, letting the event loop settle (the Sender runs
  * its passes on setImmediate) after each one.
  */
-import { ManualClock, type Clock, type TimerHandle } from '../../src/clock.js';
+import { ManualClock, type Clock, type TimerHandle } from '../../src/common/clock.js';
 import { getCodec, type CompressionCodec } from '../../src/compression/index.js';
 import { NetworkError, type KafkaWireError } from '../../src/errors.js';
 import type { Socketish, Transport, TransportConnectOptions } from '../../src/network/transport.js';

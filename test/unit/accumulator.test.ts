@@ -10,7 +10,7 @@ import {
   type RecordAccumulatorOptions,
   type TopicPartition,
 } from '../../src/accumulator/index.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/common/clock.js';
 import { KafkaWireError } from '../../src/errors.js';
 import { seededRandomInt } from '../../src/partitioner/builtin-partitioner.js';
 import { RECORD_BATCH_HEADER_SIZE, readRecordBatches } from '../../src/protocol/record-batch.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { BufferPool } from '../../src/accumulator/buffer-pool.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/common/clock.js';
 import { KafkaWireError } from '../../src/errors.js';
 import { seededRandomInt } from '../../src/partitioner/builtin-partitioner.js';
 

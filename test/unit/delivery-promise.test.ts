@@ -328,7 +328,7 @@ describe('beyond Java: order that does not depend on the broker', () => {
 describe('also checked', () => {
   test('a Metadata answer with a huge partition index is ignored for that topic, without allocating for it', async () => {
     const { Metadata } = await import('../../src/cluster/metadata.js');
-    const { ManualClock } = await import('../../src/clock.js');
+    const { ManualClock } = await import('../../src/common/clock.js');
     const md = new Metadata(new ManualClock(), 300_000, 300_000, 100, 1000, () => 0.5);
     const warnings: string[] = [];
     md.onMalformed = (w) => warnings.push(w);

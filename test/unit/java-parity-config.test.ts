@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ExponentialBackoff } from '../../src/backoff.js';
+import { ExponentialBackoff } from '../../src/common/backoff.js';
 import { CONFIG_DEFS, JAVA_ONLY_PROPERTIES, decodePropertiesFile, parseProperties, parsePropertiesFile, resolveConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 

@@ -16,22 +16,21 @@ const SRC = join(import.meta.dirname, '..', '..', 'src');
  */
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
-  clock: [],
-  backoff: [],
+  common: [], // the Clock and ExponentialBackoff (Java's common/utils Time and ExponentialBackoff)
   protocol: ['errors'],
   compression: ['errors', 'runtime'], // runtime: the lazy node:zlib fallback when no gzip adapter is injected
   partitioner: ['errors'],
-  observability: ['clock'],
-  accumulator: ['errors', 'clock', 'backoff', 'protocol', 'partitioner'],
-  network: ['errors', 'clock', 'backoff', 'protocol'],
-  cluster: ['errors', 'clock', 'backoff', 'protocol', 'accumulator'],
+  observability: ['common'],
+  accumulator: ['errors', 'common', 'protocol', 'partitioner'],
+  network: ['errors', 'common', 'protocol'],
+  cluster: ['errors', 'common', 'protocol', 'accumulator'],
   idempotence: ['protocol', 'accumulator'],
-  sender: ['errors', 'clock', 'backoff', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'observability', 'runtime'],
-  runtime: ['errors', 'clock', 'compression', 'network'],
+  sender: ['errors', 'common', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'observability', 'runtime'],
+  runtime: ['errors', 'common', 'compression', 'network'],
   'java-classes': ['errors', 'partitioner'],
   config: ['errors', 'java-classes', 'network', 'compression'],
-  producer: ['errors', 'clock', 'protocol', 'compression', 'partitioner', 'accumulator', 'network', 'cluster', 'idempotence', 'sender', 'observability', 'runtime', 'config', 'java-classes'],
-  index: ['errors', 'config', 'partitioner', 'producer', 'runtime', 'observability', 'protocol', 'compression', 'network', 'cluster', 'sender', 'idempotence', 'java-classes', 'clock'],
+  producer: ['errors', 'common', 'protocol', 'compression', 'partitioner', 'accumulator', 'network', 'cluster', 'idempotence', 'sender', 'observability', 'runtime', 'config', 'java-classes'],
+  index: ['errors', 'config', 'partitioner', 'producer', 'runtime', 'observability', 'protocol', 'compression', 'network', 'cluster', 'sender', 'idempotence', 'java-classes', 'common'],
   cli: ['index', 'config', 'errors'],
   // Round 2 homes: facades and tools that sit on the public API, never on the engine's insides.
   compat: ['index', 'errors', 'protocol', 'network', 'cluster'],

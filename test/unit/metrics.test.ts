@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/common/clock.js';
 import { ProducerMetrics, SampledStat } from '../../src/observability/metrics.js';
 
 describe('metrics', () => {

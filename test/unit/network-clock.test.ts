@@ -4,7 +4,7 @@
  * timer overflow (a delay above 2^31-1 ms fires after 1 ms, as Node's setTimeout does).
  */
 import { describe, expect, test } from 'vitest';
-import { createClock, MAX_TIMER_DELAY_MS, type Clock, type TimerHost } from '../../src/clock.js';
+import { createClock, MAX_TIMER_DELAY_MS, type Clock, type TimerHost } from '../../src/common/clock.js';
 import { BrokerConnection } from '../../src/network/connection.js';
 import type { Socketish } from '../../src/network/transport.js';
 

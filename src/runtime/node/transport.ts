@@ -4,7 +4,7 @@
  */
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import { SystemClock } from '../../clock.js';
+import { SystemClock } from '../../common/clock.js';
 import { NetworkError } from '../../errors.js';
 import { formatEndpoint } from '../../network/address.js';
 import { LookupLimiter } from '../../network/lookup.js';
