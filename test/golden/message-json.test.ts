@@ -33,7 +33,7 @@
  * jars when live tests run, `npm run broker -- prepare` does it by hand) skips with the reason.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_VERSIONS, apiName } from '../../src/protocol/api-keys.js';
@@ -59,7 +59,21 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [];
 // The jars
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
-const M2_KAFKA_CLIENTS = join(homedir(), '.m2', 'repository', 'org', 'apache', 'kafka', 'kafka-clients');
+/**
+ * Maven's local repository is under Java's user.home, which comes from the account (passwd), not
+ * from $HOME: look there first (the jars the broker tool resolved), then under $HOME.
+ */
+const M2_KAFKA_CLIENTS = ((): string => {
+  const under = (home: string) => join(home, '.m2', 'repository', 'org', 'apache', 'kafka', 'kafka-clients');
+  let account: string | null = null;
+  try {
+    account = userInfo().homedir;
+  } catch {
+    // no passwd entry
+  }
+  for (const home of [account, homedir()]) if (home && existsSync(under(home))) return under(home);
+  return under(account ?? homedir());
+})();
 
 /** The Kafka version the broker tool resolves (tools/kafka/pom.xml `kafka.version`). */
 function brokerToolKafkaVersion(): string {
