@@ -67,4 +67,25 @@ export class LineControl {
   bootstrap(): Promise<string> {
     return this.command('BOOTSTRAP');
   }
+
+  // Commands both brokers implement with the same meaning (their notes say when the errors apply).
+
+  async createTopic(topic: string, partitions: number, replicationFactor = 1): Promise<void> {
+    await this.command('CREATE_TOPIC', topic, partitions, replicationFactor);
+  }
+
+  /** The next requests of apiKey (to any broker) fail with these errors, in order. */
+  async pushRequestErrors(apiKey: number, ...errors: number[]): Promise<void> {
+    await this.command('PUSH_ERRORS', apiKey, ...errors);
+  }
+
+  /** The next `count` requests of apiKey fail with `error`. */
+  async failRequests(apiKey: number, count: number, error: number): Promise<void> {
+    await this.command('FAIL', apiKey, count, error);
+  }
+
+  /** Drops what is queued for apiKey. */
+  async clearRequestErrors(apiKey: number): Promise<void> {
+    await this.command('CLEAR_ERRORS', apiKey);
+  }
 }

@@ -36,29 +36,17 @@ export class KfakeControl extends LineControl {
   static connect(port: number, host = '127.0.0.1'): Promise<KfakeControl> {
     return LineControl.open(port, host, (s) => new KfakeControl(s));
   }
+  // Inherited: createTopic (the replication factor is ignored: kfake keeps one copy),
+  // pushRequestErrors / failRequests (answered before kfake acts on the request;
+  // ErrorCode.TRANSPORT closes the connection instead), clearRequestErrors (also drops
+  // afterAppend and delay).
   /** Node ids, in broker order. */
   async brokers(): Promise<number[]> {
     return (await this.command('BROKERS')).split(',').map(Number);
   }
-  /** The replication factor is ignored (kfake keeps one copy). */
-  async createTopic(topic: string, partitions: number, replicationFactor = 1): Promise<void> {
-    await this.command('CREATE_TOPIC', topic, partitions, replicationFactor);
-  }
-  /** The next requests of apiKey (to any broker) are answered with these errors, in order, before kfake acts on them; ErrorCode.TRANSPORT closes the connection instead. */
-  async pushRequestErrors(apiKey: number, ...errors: number[]): Promise<void> {
-    await this.command('PUSH_ERRORS', apiKey, ...errors);
-  }
-  /** The next `count` requests of apiKey fail with `error` (before kfake acts on them). */
-  async failRequests(apiKey: number, count: number, error: number): Promise<void> {
-    await this.command('FAIL', apiKey, count, error);
-  }
   /** Per broker (checked before the cluster-wide list): each request held holdMs, then answered with error (0: handled normally). */
   async brokerPushRequestErrors(brokerId: number, apiKey: number, errors: { error: number; holdMs?: number }[]): Promise<void> {
     await this.command('BROKER_PUSH_ERRORS', brokerId, apiKey, ...errors.map((e) => `${e.error}:${e.holdMs ?? 0}`));
-  }
-  /** Drops everything queued for apiKey: pushed errors, afterAppend, delay. */
-  async clearRequestErrors(apiKey: number): Promise<void> {
-    await this.command('CLEAR_ERRORS', apiKey);
   }
   /** Pushed errors left for apiKey on a broker (ALL_BROKERS: the cluster-wide list). */
   async errorCount(brokerId: number, apiKey: number): Promise<number> {

@@ -83,23 +83,9 @@ export class MockClusterControl extends LineControl {
   static connect(port: number, host = '127.0.0.1'): Promise<MockClusterControl> {
     return LineControl.open(port, host, (s) => new MockClusterControl(s));
   }
-  async createTopic(topic: string, partitions: number, replicationFactor: number): Promise<void> {
-    await this.command('CREATE_TOPIC', topic, partitions, replicationFactor);
-  }
-  /** The next requests of apiKey (to any broker) fail with these errors, in order. */
-  async pushRequestErrors(apiKey: number, ...errors: number[]): Promise<void> {
-    await this.command('PUSH_ERRORS', apiKey, ...errors);
-  }
-  /** The next `count` requests of apiKey fail with `error`. */
-  async failRequests(apiKey: number, count: number, error: number): Promise<void> {
-    await this.command('FAIL', apiKey, count, error);
-  }
   /** Per-broker errors, each answered after rttMs (takes precedence over cluster-level errors). */
   async brokerPushRequestErrors(brokerId: number, apiKey: number, errors: { error: number; rttMs?: number }[]): Promise<void> {
     await this.command('BROKER_PUSH_ERRORS', brokerId, apiKey, ...errors.map((e) => `${e.error}:${e.rttMs ?? 0}`));
-  }
-  async clearRequestErrors(apiKey: number): Promise<void> {
-    await this.command('CLEAR_ERRORS', apiKey);
   }
   /** Errors still queued on a broker's per-broker stack for apiKey. */
   async brokerErrorCount(brokerId: number, apiKey: number): Promise<number> {

@@ -189,21 +189,49 @@ export async function withLock(file, fn, { timeoutMs = 300_000 } = {}) {
  * Resolves `{ controllerId, brokers: [{ id, host, port }] }` or rejects on any error/timeout.
  */
 export function probeMetadata(host, port, timeoutMs = 2_000) {
+  // body (v1): topics ARRAY (0 = no topics; -1 would mean all topics)
+  return probeRequest(host, port, timeoutMs, 'metadata', 3, 1, Buffer.alloc(4), (buf) => {
+    let p = 8; // size + correlation id
+    const n = buf.readInt32BE(p);
+    p += 4;
+    const brokers = [];
+    for (let i = 0; i < n; i++) {
+      const id = buf.readInt32BE(p);
+      p += 4;
+      const hlen = buf.readInt16BE(p);
+      p += 2;
+      const h = buf.toString('utf8', p, p + hlen);
+      p += hlen;
+      const prt = buf.readInt32BE(p);
+      p += 4;
+      const rlen = buf.readInt16BE(p); // rack: nullable string
+      p += 2 + Math.max(rlen, 0);
+      brokers.push({ id, host: h, port: prt });
+    }
+    const controllerId = buf.readInt32BE(p);
+    return { controllerId, brokers };
+  });
+}
+
+/**
+ * One hand-encoded request (header v1: api key, version, correlation id 1, client id
+ * `kafka-wire-probe`; then `body`) on a fresh connection; `parse` reads the whole answer frame
+ * (size prefix included). Rejects on a connection error, a parse error or after `timeoutMs`.
+ * The probes need no build of the project, so they do not use its codecs.
+ */
+function probeRequest(host, port, timeoutMs, what, apiKey, version, body, parse) {
   return new Promise((resolve, reject) => {
     const clientId = Buffer.from('kafka-wire-probe');
-    // header: api_key INT16, api_version INT16, correlation_id INT32, client_id STRING
-    // body (v1): topics ARRAY (0 = no topics; -1 would mean all topics)
-    const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length + 4);
+    const head = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
     let o = 0;
-    o = body.writeInt16BE(3, o); // Metadata
-    o = body.writeInt16BE(1, o); // v1
-    o = body.writeInt32BE(1, o); // correlation id
-    o = body.writeInt16BE(clientId.length, o);
-    o += clientId.copy(body, o);
-    body.writeInt32BE(0, o);
-    const frame = Buffer.concat([Buffer.alloc(4), body]);
-    frame.writeInt32BE(body.length, 0);
-
+    o = head.writeInt16BE(apiKey, o);
+    o = head.writeInt16BE(version, o);
+    o = head.writeInt32BE(1, o); // correlation id
+    o = head.writeInt16BE(clientId.length, o);
+    clientId.copy(head, o);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(head.length + body.length, 0);
+    const frame = Buffer.concat([size, head, body]);
     const sock = net.connect({ host, port });
     let buf = Buffer.alloc(0);
     const done = (err, value) => {
@@ -212,32 +240,14 @@ export function probeMetadata(host, port, timeoutMs = 2_000) {
       if (err) reject(err);
       else resolve(value);
     };
-    const timer = setTimeout(() => done(new Error(`metadata probe ${host}:${port} timed out`)), timeoutMs);
+    const timer = setTimeout(() => done(new Error(`${what} probe ${host}:${port} timed out`)), timeoutMs);
     sock.on('connect', () => sock.write(frame));
     sock.on('error', (e) => done(e));
     sock.on('data', (chunk) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
       try {
-        let p = 8; // size + correlation id
-        const n = buf.readInt32BE(p);
-        p += 4;
-        const brokers = [];
-        for (let i = 0; i < n; i++) {
-          const id = buf.readInt32BE(p);
-          p += 4;
-          const hlen = buf.readInt16BE(p);
-          p += 2;
-          const h = buf.toString('utf8', p, p + hlen);
-          p += hlen;
-          const prt = buf.readInt32BE(p);
-          p += 4;
-          const rlen = buf.readInt16BE(p); // rack: nullable string
-          p += 2 + Math.max(rlen, 0);
-          brokers.push({ id, host: h, port: prt });
-        }
-        const controllerId = buf.readInt32BE(p);
-        done(null, { controllerId, brokers });
+        done(null, parse(buf));
       } catch (e) {
         done(e);
       }
@@ -288,48 +298,19 @@ export function otherLeaseHolders(dir, kind) {
  * mock (ApiVersions <= v2) from a real Kafka.
  */
 export function probeApiVersions(host, port, timeoutMs = 2_000) {
-  return new Promise((resolve, reject) => {
-    const clientId = Buffer.from('kafka-wire-probe');
-    const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
-    let o = 0;
-    o = body.writeInt16BE(18, o); // ApiVersions
-    o = body.writeInt16BE(0, o); // v0
-    o = body.writeInt32BE(1, o);
-    o = body.writeInt16BE(clientId.length, o);
-    clientId.copy(body, o);
-    const frame = Buffer.concat([Buffer.alloc(4), body]);
-    frame.writeInt32BE(body.length, 0);
-    const sock = net.connect({ host, port });
-    let buf = Buffer.alloc(0);
-    const done = (err, value) => {
-      clearTimeout(timer);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(value);
-    };
-    const timer = setTimeout(() => done(new Error(`ApiVersions probe ${host}:${port} timed out`)), timeoutMs);
-    sock.on('connect', () => sock.write(frame));
-    sock.on('error', (e) => done(e));
-    sock.on('data', (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
-      try {
-        let p = 8; // size + correlation id
-        const error = buf.readInt16BE(p);
-        p += 2;
-        if (error !== 0) throw new Error(`ApiVersions v0 answered error ${error}`);
-        const n = buf.readInt32BE(p);
-        p += 4;
-        const versions = new Map();
-        for (let i = 0; i < n; i++) {
-          versions.set(buf.readInt16BE(p), { min: buf.readInt16BE(p + 2), max: buf.readInt16BE(p + 4) });
-          p += 6;
-        }
-        done(null, versions);
-      } catch (e) {
-        done(e);
-      }
-    });
+  return probeRequest(host, port, timeoutMs, 'ApiVersions', 18, 0, Buffer.alloc(0), (buf) => {
+    let p = 8; // size + correlation id
+    const error = buf.readInt16BE(p);
+    p += 2;
+    if (error !== 0) throw new Error(`ApiVersions v0 answered error ${error}`);
+    const n = buf.readInt32BE(p);
+    p += 4;
+    const versions = new Map();
+    for (let i = 0; i < n; i++) {
+      versions.set(buf.readInt16BE(p), { min: buf.readInt16BE(p + 2), max: buf.readInt16BE(p + 4) });
+      p += 6;
+    }
+    return versions;
   });
 }
 
