@@ -89,8 +89,10 @@ export interface SenderHooks {
  * its memory in one place:
  * - acknowledged: the broker appended it (or reported it a duplicate of what it appended);
  * - failed: its records failed (error, delivery timeout, abort at close, failed compression);
- *   `outcomeUnknown` says whether the broker may have appended it anyway (an attempt timed out,
- *   lost its connection, or was answered with an error Kafka can return after appending);
+ *   `outcomeUnknown` says whether the failing path knows the broker may have appended it anyway
+ *   (its last attempt timed out, lost its connection, or was answered with an error Kafka can
+ *   return after appending; or it was aborted after being drained). What earlier attempts left
+ *   uncertain the producer state knows and adds itself (TransactionManager.handleFailed);
  * - split: MESSAGE_TOO_LARGE, its records moved to `parts`, which take its place.
  */
 export type BatchExit =

@@ -171,8 +171,8 @@ export class Metadata implements ClusterView {
   private requestUpdateForNewTopic(): void {
     this.lastRefreshMs = 0;
     this.equivalentResponses = 0;
-    this.needsUpdate = false; // so requestUpdate wakes the Sender
-    this.requestUpdate();
+    this.needsUpdate = true;
+    this.onUpdateRequested(); // even if a refresh was already wanted: it is due now
   }
 
   /** Milliseconds until a Metadata request is due (0 = now). Java's Metadata.timeToNextUpdate. */
@@ -206,8 +206,8 @@ export class Metadata implements ClusterView {
     this.answerClockStartMs = now;
     this.failedAttempts = 0;
     this.lastRefreshMs = 0;
-    this.needsUpdate = false;
-    this.requestUpdate();
+    this.needsUpdate = true;
+    this.onUpdateRequested();
   }
 
   /** A refresh failed (network, error): try again after the (growing) backoff. */

@@ -236,10 +236,6 @@ export class TransactionManager {
     if (outcomeUnknown && batch.baseSequence >= 0) this.uncertain.add(batch);
   }
 
-  /** Whether an attempt of `batch` may have been written without us learning so. */
-  isUncertain(batch: SequencedBatch): boolean {
-    return this.uncertain.has(batch);
-  }
 
   /**
    * A batch failed for good (error, expiry). It leaves the incomplete list; the gap it leaves is

@@ -832,7 +832,8 @@ export class Sender {
   private failBatch(batch: ProducerBatch, error: KafkaWireError, now: number, outcomeUnknown: boolean, recordError?: (index: number) => KafkaWireError): void {
     if (batch.released) return;
     if (batch.done(-1n, -1n, error, recordError)) this.d.metrics.recordError.record(batch.recordCount, now);
-    this.d.accumulator.release(batch, outcomeUnknown || (this.tm?.isUncertain(batch) ?? false) ? FAILED_OUTCOME_UNKNOWN : FAILED_NOT_WRITTEN);
+    // Earlier attempts of unknown outcome are the TransactionManager's to add (handleFailed).
+    this.d.accumulator.release(batch, outcomeUnknown ? FAILED_OUTCOME_UNKNOWN : FAILED_NOT_WRITTEN);
   }
 
   /**
