@@ -311,7 +311,7 @@ interface Rule {
   /** Produce: only this partition. */
   topic?: string;
   partition?: number;
-  kind: 'error' | 'swallow' | 'disconnect' | 'delay' | 'throttle' | 'garble' | 'rebootstrap';
+  kind: 'error' | 'swallow' | 'disconnect' | 'delay' | 'throttle' | 'garble' | 'rebootstrap' | 'omit';
   error?: number;
   /** error (Produce): append the batch anyway, then answer the error. swallow/disconnect: process the request first. */
   process?: boolean;
@@ -601,6 +601,11 @@ export class FakeCluster {
     this.rules.push({ apiKey, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'garble' });
   }
 
+  /** The next `count` Produce answers handle `topic`-`partition` (append it) but leave it out of the response. */
+  omitFromNextAnswer(topic: string, partition: number, options: { count?: number } = {}): void {
+    this.rules.push({ apiKey: ApiKey.Produce, nodeId: undefined, remaining: options.count ?? 1, kind: 'omit', topic, partition });
+  }
+
   /** The next `count` Metadata answers (v13+) are REBOOTSTRAP_REQUIRED (KIP-1102): a top-level error, no brokers, no topics. */
   rebootstrapRequiredNext(options: { count?: number; nodeId?: number } = {}): void {
     this.rules.push({ apiKey: ApiKey.Metadata, nodeId: options.nodeId, remaining: options.count ?? 1, kind: 'rebootstrap' });
@@ -885,7 +890,8 @@ export class FakeCluster {
       for (const pd of td.partitionData) {
         const resp = await this.producePartition(broker, version, topic, name, pd.index, pd.records, topicRule?.error, record, endpoints);
         if (resp.errorCode !== 0) anyError = true;
-        partitionResponses.push(resp);
+        // A broker bug: the partition is handled (appended) but left out of the answer.
+        if (!this.takeRule(ApiKey.Produce, broker.nodeId, ['omit'], { topic: name, partition: pd.index, batch: undefined })) partitionResponses.push(resp);
       }
       responses.push({ name: version >= 13 ? '' : name, topicId: topic?.topicId ?? td.topicId ?? new Uint8Array(16), partitionResponses });
     }

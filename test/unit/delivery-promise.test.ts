@@ -359,6 +359,21 @@ describe('found on the way', () => {
     expect(t.get('a').metadata!.offset).toBe(1n);
   });
 
+  test('a Produce answer that leaves out a partition the broker appended: retried under its sequence, deduplicated, one copy', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0 }, topics: { t: 1 } });
+    const t = new Tracker(producer, clock);
+    t.send({ topic: 't', value: 'warm' });
+    await advanceUntil(clock, () => t.done);
+    cluster.omitFromNextAnswer('t', 0);
+    t.send({ topic: 't', value: 'a' });
+    t.send({ topic: 't', value: 'b' });
+    await advanceUntil(clock, () => t.done);
+    expectEachSettledOnce(t);
+    expect(t.failed).toEqual([]);
+    expect(cluster.values('t')).toEqual(['warm', 'a', 'b']);
+    expect(cluster.produceOutcomes.some((o) => o.duplicate)).toBe(true);
+  });
+
   test('partitioner.availability.timeout.ms: a leader that has not drained for that long leaves the adaptive partitioner', async () => {
     const { clock, cluster, producer } = harness({
       config: { 'linger.ms': 0, 'partitioner.availability.timeout.ms': 1000, 'delivery.timeout.ms': 30_000, 'request.timeout.ms': 10_000 },
