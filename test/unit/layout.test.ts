@@ -25,12 +25,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   network: ['errors', 'common', 'protocol'],
   cluster: ['errors', 'common', 'protocol', 'accumulator'],
   idempotence: ['protocol', 'accumulator'],
-  sender: ['errors', 'common', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'observability', 'runtime'],
+  // The transactional state machine (Java's TransactionManager beyond idempotence): it drives
+  // coordinator requests through the network layer and owns the idempotent state it builds on.
+  transactions: ['errors', 'common', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'observability'],
+  sender: ['errors', 'common', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'transactions', 'observability', 'runtime'],
   runtime: ['errors', 'common', 'compression', 'network'],
   'java-classes': ['errors', 'partitioner'],
   config: ['errors', 'java-classes', 'network', 'compression'],
-  producer: ['errors', 'common', 'protocol', 'compression', 'partitioner', 'accumulator', 'network', 'cluster', 'idempotence', 'sender', 'observability', 'runtime', 'config', 'java-classes'],
-  index: ['errors', 'config', 'partitioner', 'producer', 'runtime', 'observability', 'protocol', 'compression', 'network', 'cluster', 'sender', 'idempotence', 'java-classes', 'common'],
+  producer: ['errors', 'common', 'protocol', 'compression', 'partitioner', 'accumulator', 'network', 'cluster', 'idempotence', 'transactions', 'sender', 'observability', 'runtime', 'config', 'java-classes'],
+  index: ['errors', 'config', 'partitioner', 'producer', 'runtime', 'observability', 'protocol', 'compression', 'network', 'cluster', 'sender', 'idempotence', 'transactions', 'java-classes', 'common'],
   cli: ['index', 'config', 'errors'],
   // Round 2 homes: facades and tools that sit on the public API, never on the engine's insides.
   compat: ['index', 'errors', 'protocol', 'network', 'cluster'],
