@@ -61,3 +61,25 @@ export class RequestTimeoutError extends KafkaWireError {
     this.broker = options.broker;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Security errors (src/network/security, src/network/sasl). Not retriable, as Java's
+// AuthenticationException: the same credentials or certificates will fail the same way, so the
+// records waiting for that broker fail now instead of being retried until delivery.timeout.ms.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A connection could not be authenticated. `code` is Kafka's SASL_AUTHENTICATION_FAILED,
+ * UNSUPPORTED_SASL_MECHANISM or ILLEGAL_SASL_STATE for SASL, and the local
+ * SSL_AUTHENTICATION_FAILED (Java's SslAuthenticationException) when the TLS handshake fails:
+ * untrusted or mismatched certificate, no common protocol or cipher, a plaintext peer. Messages
+ * name the broker, the mechanism and the user, never a password, token or key.
+ */
+export class AuthenticationError extends KafkaWireError {
+  readonly broker: string | undefined;
+  constructor(code: string, message: string, options: { cause?: unknown; broker?: string } = {}) {
+    super(code, message, { retriable: false, cause: options.cause });
+    this.name = 'AuthenticationError';
+    this.broker = options.broker;
+  }
+}
