@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   partitioner: ['errors'],
   observability: ['common'],
   accumulator: ['errors', 'common', 'protocol', 'partitioner'],
-  network: ['errors', 'common', 'protocol'],
+  network: ['errors', 'common', 'protocol', 'observability'], // observability: the SASL login's logger (token refresh)
   cluster: ['errors', 'common', 'protocol', 'accumulator'],
   idempotence: ['protocol', 'accumulator'],
   // The transactional state machine (Java's TransactionManager beyond idempotence): it drives
