@@ -11,7 +11,8 @@ import { ConfigError } from './errors.js';
 import { javaClassFor } from './java-classes.js';
 import { parseHostPort } from './network/address.js';
 
-export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list' | 'function';
+/** Java's types; `password` is Java's PASSWORD (a string never printed), `function` Java's CLASS. */
+export type ConfigType = 'int' | 'short' | 'long' | 'double' | 'boolean' | 'string' | 'password' | 'list' | 'function';
 
 export interface ConfigDef {
   readonly name: string;
@@ -29,6 +30,8 @@ export interface ConfigDef {
   readonly caseInsensitive?: boolean;
   /** Accepted only with its default value: the engine does not implement alternatives yet. */
   readonly onlyDefault?: boolean;
+  /** For `function` properties: Java class names kept as strings (their meaning is the consumer's, e.g. the OIDC login handler). */
+  readonly classNames?: readonly string[];
 }
 
 const INT_MAX = 2147483647;
@@ -79,7 +82,40 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'receive.buffer.bytes', type: 'int', default: 32768, min: -1, max: INT_MAX, doc: 'Accepted for compatibility; the socket uses the operating system default.' },
   { name: 'metrics.sample.window.ms', type: 'long', default: 30000, min: 0, max: LONG_MAX, doc: 'Window over which rate and average metrics are computed.' },
   { name: 'metrics.num.samples', type: 'int', default: 2, min: 1, max: INT_MAX, doc: 'Number of samples kept per metric window.' },
-  { name: 'security.protocol', type: 'string', default: 'PLAINTEXT', oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], caseInsensitive: true, onlyDefault: true, doc: 'Only PLAINTEXT is implemented (case-insensitive, as in Java).' },
+  // --- security: TLS (src/network/security) and SASL (src/network/sasl) ---------------------
+  { name: 'security.protocol', type: 'string', default: 'PLAINTEXT', oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], caseInsensitive: true, doc: 'How connections to brokers are secured: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT (SASL authentication, no encryption) or SASL_SSL (both). Case-insensitive, as in Java.' },
+  { name: 'ssl.protocol', type: 'string', default: 'TLSv1.3', doc: 'The TLS protocol the connection is set up with (Java\'s SSLContext protocol): TLSv1.3 or TLSv1.2; the versions actually offered are ssl.enabled.protocols.' },
+  { name: 'ssl.enabled.protocols', type: 'list', default: ['TLSv1.2', 'TLSv1.3'], doc: 'TLS versions offered to brokers (TLSv1.2, TLSv1.3).' },
+  { name: 'ssl.cipher.suites', type: 'list', default: [], doc: 'Cipher suites allowed, by their standard (IANA/Java) names, e.g. TLS_AES_128_GCM_SHA256 or TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384. Empty: the runtime\'s defaults.' },
+  { name: 'ssl.truststore.type', type: 'string', default: 'JKS', doc: 'Format of the trust store: PEM or PKCS12 (JKS files are refused with the keytool command that converts them). No trust store set: the runtime\'s default CA store.' },
+  { name: 'ssl.truststore.location', type: 'string', default: null, doc: 'Path of the trust store: a PEM file of CA certificates (ssl.truststore.type=PEM) or a PKCS12 file.' },
+  { name: 'ssl.truststore.password', type: 'password', default: null, doc: 'Password of a PKCS12 trust store.' },
+  { name: 'ssl.truststore.certificates', type: 'password', default: null, doc: 'Trusted CA certificates inline, as PEM (with ssl.truststore.type=PEM).' },
+  { name: 'ssl.keystore.type', type: 'string', default: 'JKS', doc: 'Format of the client certificate store for mutual TLS: PEM or PKCS12.' },
+  { name: 'ssl.keystore.location', type: 'string', default: null, doc: 'Path of the key store: a PEM file with the private key and certificate chain, or a PKCS12 file.' },
+  { name: 'ssl.keystore.password', type: 'password', default: null, doc: 'Password of a PKCS12 key store.' },
+  { name: 'ssl.keystore.certificate.chain', type: 'password', default: null, doc: 'The client certificate chain inline, as PEM (with ssl.keystore.type=PEM and ssl.keystore.key).' },
+  { name: 'ssl.keystore.key', type: 'password', default: null, doc: 'The client private key inline, as PKCS#8 PEM (encrypted with ssl.key.password, or not).' },
+  { name: 'ssl.key.password', type: 'password', default: null, doc: 'Password of the private key in the key store.' },
+  { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', doc: 'https: check that the broker\'s certificate names the host connected to. The empty string turns the check off (the chain is still verified), as in Java.' },
+  { name: 'sasl.mechanism', type: 'string', default: 'GSSAPI', doc: 'SASL mechanism with SASL_PLAINTEXT / SASL_SSL: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER. Java\'s default, GSSAPI (Kerberos), is not implemented.' },
+  { name: 'sasl.jaas.config', type: 'password', default: null, doc: 'The login module and its options, written as Java writes them, e.g. org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="...";' },
+  { name: 'sasl.login.callback.handler.class', type: 'function', default: null, classNames: ['org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler', 'org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerLoginCallbackHandler'], doc: 'OAUTHBEARER token source: a function async () => ({ token, lifetimeMs, principal?, extensions? }) (any identity system, e.g. an Amazon MSK IAM signer), or Java\'s org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler for the OIDC client-credentials flow against sasl.oauthbearer.token.endpoint.url.' },
+  { name: 'sasl.oauthbearer.token.endpoint.url', type: 'string', default: null, doc: 'OIDC token endpoint for the client-credentials flow (KIP-768).' },
+  { name: 'sasl.oauthbearer.client.credentials.client.id', type: 'string', default: null, doc: 'OIDC client id (KIP-1139; or clientId in sasl.jaas.config).' },
+  { name: 'sasl.oauthbearer.client.credentials.client.secret', type: 'password', default: null, doc: 'OIDC client secret (KIP-1139; or clientSecret in sasl.jaas.config).' },
+  { name: 'sasl.oauthbearer.scope', type: 'string', default: null, doc: 'OIDC scope requested with the token (KIP-1139; or scope in sasl.jaas.config).' },
+  { name: 'sasl.oauthbearer.scope.claim.name', type: 'string', default: 'scope', doc: 'JWT claim holding the token\'s scope.' },
+  { name: 'sasl.oauthbearer.sub.claim.name', type: 'string', default: 'sub', doc: 'JWT claim holding the token\'s principal.' },
+  { name: 'sasl.oauthbearer.header.urlencode', type: 'boolean', default: false, doc: 'URL-encode the client id and secret in the token request\'s Authorization header (KIP-1025).' },
+  { name: 'sasl.login.refresh.window.factor', type: 'double', default: 0.8, min: 0.5, max: 1.0, doc: 'An OAUTHBEARER token is refreshed when this fraction of its lifetime has passed (plus jitter).' },
+  { name: 'sasl.login.refresh.window.jitter', type: 'double', default: 0.05, min: 0, max: 0.25, doc: 'Random jitter added to the refresh time, as a fraction of the token lifetime.' },
+  { name: 'sasl.login.refresh.min.period.seconds', type: 'short', default: 60, min: 0, max: 900, doc: 'Minimum time between token refreshes.' },
+  { name: 'sasl.login.refresh.buffer.seconds', type: 'short', default: 300, min: 0, max: 3600, doc: 'Time before expiry a refresh must happen by.' },
+  { name: 'sasl.login.connect.timeout.ms', type: 'int', default: null, doc: 'Connection timeout of the token endpoint request (unset: the runtime\'s).' },
+  { name: 'sasl.login.read.timeout.ms', type: 'int', default: null, doc: 'Read timeout of the token endpoint request (unset: the runtime\'s).' },
+  { name: 'sasl.login.retry.backoff.ms', type: 'long', default: 100, doc: 'First backoff between token endpoint attempts.' },
+  { name: 'sasl.login.retry.backoff.max.ms', type: 'long', default: 10000, doc: 'Upper bound of the token endpoint backoff.' },
   { name: 'client.dns.lookup', type: 'string', default: 'use_all_dns_ips', oneOf: ['use_all_dns_ips', 'resolve_canonical_bootstrap_servers_only'], onlyDefault: true, doc: 'Only use_all_dns_ips (the default) is implemented.' },
   { name: 'enable.metrics.push', type: 'boolean', default: true, doc: 'Accepted for compatibility; client metrics push (KIP-714) is not implemented, so nothing is pushed.' },
 ];
@@ -104,23 +140,9 @@ export const JAVA_ONLY_PROPERTIES: readonly (readonly [string, JavaConfigType, s
   ["metric.reporters", "LIST", "org.apache.kafka.common.metrics.JmxReporter"],
   ["interceptor.classes", "LIST", ""],
   ["security.providers", "STRING", null],
-  ["ssl.protocol", "STRING", "TLSv1.3"],
   ["ssl.provider", "STRING", null],
-  ["ssl.cipher.suites", "LIST", ""],
-  ["ssl.enabled.protocols", "LIST", "TLSv1.2,TLSv1.3"],
-  ["ssl.keystore.type", "STRING", "JKS"],
-  ["ssl.keystore.location", "STRING", null],
-  ["ssl.keystore.password", "PASSWORD", null],
-  ["ssl.key.password", "PASSWORD", null],
-  ["ssl.keystore.key", "PASSWORD", null],
-  ["ssl.keystore.certificate.chain", "PASSWORD", null],
-  ["ssl.truststore.certificates", "PASSWORD", null],
-  ["ssl.truststore.type", "STRING", "JKS"],
-  ["ssl.truststore.location", "STRING", null],
-  ["ssl.truststore.password", "PASSWORD", null],
   ["ssl.keymanager.algorithm", "STRING", "SunX509"],
   ["ssl.trustmanager.algorithm", "STRING", "PKIX"],
-  ["ssl.endpoint.identification.algorithm", "STRING", "https"],
   ["ssl.secure.random.implementation", "STRING", null],
   ["ssl.engine.factory.class", "CLASS", null],
   ["sasl.kerberos.service.name", "STRING", null],
@@ -128,24 +150,10 @@ export const JAVA_ONLY_PROPERTIES: readonly (readonly [string, JavaConfigType, s
   ["sasl.kerberos.ticket.renew.window.factor", "DOUBLE", "0.8"],
   ["sasl.kerberos.ticket.renew.jitter", "DOUBLE", "0.05"],
   ["sasl.kerberos.min.time.before.relogin", "LONG", "60000"],
-  ["sasl.login.refresh.window.factor", "DOUBLE", "0.8"],
-  ["sasl.login.refresh.window.jitter", "DOUBLE", "0.05"],
-  ["sasl.login.refresh.min.period.seconds", "SHORT", "60"],
-  ["sasl.login.refresh.buffer.seconds", "SHORT", "300"],
-  ["sasl.mechanism", "STRING", "GSSAPI"],
-  ["sasl.jaas.config", "PASSWORD", null],
   ["sasl.client.callback.handler.class", "CLASS", null],
-  ["sasl.login.callback.handler.class", "CLASS", null],
   ["sasl.login.class", "CLASS", null],
-  ["sasl.login.connect.timeout.ms", "INT", null],
-  ["sasl.login.read.timeout.ms", "INT", null],
-  ["sasl.login.retry.backoff.max.ms", "LONG", "10000"],
-  ["sasl.login.retry.backoff.ms", "LONG", "100"],
   ["sasl.oauthbearer.jwt.retriever.class", "CLASS", "org.apache.kafka.common.security.oauthbearer.DefaultJwtRetriever"],
   ["sasl.oauthbearer.jwt.validator.class", "CLASS", "org.apache.kafka.common.security.oauthbearer.DefaultJwtValidator"],
-  ["sasl.oauthbearer.scope", "STRING", null],
-  ["sasl.oauthbearer.client.credentials.client.id", "STRING", null],
-  ["sasl.oauthbearer.client.credentials.client.secret", "PASSWORD", null],
   ["sasl.oauthbearer.assertion.algorithm", "STRING", "RS256", true],
   ["sasl.oauthbearer.assertion.claim.aud", "STRING", null],
   ["sasl.oauthbearer.assertion.claim.exp.seconds", "INT", "300"],
@@ -157,9 +165,6 @@ export const JAVA_ONLY_PROPERTIES: readonly (readonly [string, JavaConfigType, s
   ["sasl.oauthbearer.assertion.private.key.file", "STRING", null],
   ["sasl.oauthbearer.assertion.private.key.passphrase", "PASSWORD", null],
   ["sasl.oauthbearer.assertion.template.file", "STRING", null],
-  ["sasl.oauthbearer.scope.claim.name", "STRING", "scope"],
-  ["sasl.oauthbearer.sub.claim.name", "STRING", "sub"],
-  ["sasl.oauthbearer.token.endpoint.url", "STRING", null],
   ["sasl.oauthbearer.jwks.endpoint.url", "STRING", null],
   ["sasl.oauthbearer.jwks.endpoint.refresh.ms", "LONG", "3600000"],
   ["sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", "LONG", "10000"],
@@ -169,7 +174,6 @@ export const JAVA_ONLY_PROPERTIES: readonly (readonly [string, JavaConfigType, s
   ["sasl.oauthbearer.expected.audience", "LIST", ""],
   ["sasl.oauthbearer.allow.unverified.issuer", "BOOLEAN", "false"],
   ["sasl.oauthbearer.expected.issuer", "STRING", null],
-  ["sasl.oauthbearer.header.urlencode", "BOOLEAN", "false"],
   ["transaction.timeout.ms", "INT", "60000"],
   ["transactional.id", "STRING", null],
   ["transaction.two.phase.commit.enable", "BOOLEAN", "false"],
@@ -238,16 +242,19 @@ function javaInteger(raw: unknown): bigint | undefined {
   return undefined;
 }
 
-const BOUNDS: Record<'int' | 'long', [bigint, bigint]> = { int: [-(2n ** 31n), 2n ** 31n - 1n], long: [-(2n ** 63n), 2n ** 63n - 1n] };
+const BOUNDS: Record<'int' | 'short' | 'long', [bigint, bigint]> = { int: [-(2n ** 31n), 2n ** 31n - 1n], short: [-(2n ** 15n), 2n ** 15n - 1n], long: [-(2n ** 63n), 2n ** 63n - 1n] };
 
 function parseValue(def: ConfigDef, raw: unknown): unknown {
   const bad = (expected: string): never => {
-    throw new ConfigError(def.name, `expected ${expected}, got ${typeof raw === 'string' ? JSON.stringify(raw) : String(raw)} (${typeof raw})`);
+    // A password's value is never printed, not even a wrong one (it may be a real secret in the wrong place).
+    const shown = def.type === 'password' ? '[hidden]' : typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
+    throw new ConfigError(def.name, `expected ${expected}, got ${shown} (${typeof raw})`);
   };
   switch (def.type) {
     case 'int':
+    case 'short':
     case 'long': {
-      const what = def.type === 'int' ? 'a 32-bit integer' : 'a 64-bit integer';
+      const what = def.type === 'int' ? 'a 32-bit integer' : def.type === 'short' ? 'a 16-bit integer' : 'a 64-bit integer';
       const big = javaInteger(raw);
       if (big === undefined) return bad(what);
       const [lo, hi] = BOUNDS[def.type];
@@ -264,8 +271,15 @@ function parseValue(def: ConfigDef, raw: unknown): unknown {
     case 'double': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
       if (!Number.isFinite(n)) return bad('a number');
+      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
+        throw new ConfigError(def.name, `value ${n} is out of range [${def.min ?? '-inf'}, ${def.max ?? 'inf'}]`);
+      }
       return n;
     }
+    case 'password':
+      // Kept exactly as given (Java trims nothing in a PASSWORD either).
+      if (typeof raw !== 'string') return bad('a string');
+      return raw;
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
       if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === 'true';
@@ -284,6 +298,7 @@ function parseValue(def: ConfigDef, raw: unknown): unknown {
     }
     case 'function': {
       if (raw === null || typeof raw === 'function') return raw;
+      if (typeof raw === 'string' && def.classNames?.includes(raw.trim())) return raw.trim();
       if (typeof raw === 'string') {
         // A Java properties file names classes: Kafka's own serializers and partitioners map to
         // built-in equivalents; anything else needs a JavaScript function.

@@ -168,6 +168,9 @@ export class Producer {
   constructor(config: ProducerConfig, internals: ProducerInternals = {}) {
     if (config === null || typeof config !== 'object') throw new ConfigError('config', 'the Producer needs a configuration object');
     const c = (this.config = resolveConfig(config));
+    if (c.str('security.protocol').toUpperCase() !== 'PLAINTEXT') {
+      throw new ConfigError('security.protocol', 'SSL and SASL are being wired in; only PLAINTEXT works in this build');
+    }
     this.runtime = internals.runtime ?? currentRuntime();
     this.clock = internals.clock ?? SystemClock;
     const random = internals.random ?? Math.random;

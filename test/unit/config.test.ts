@@ -47,7 +47,8 @@ describe('resolveConfig', () => {
     expect(errorOf(() => resolveConfig({ ...base, 'linger.sm': 1 })).message).toMatch(/did you mean linger.ms\?/);
     expect(errorOf(() => resolveConfig({ ...base, 'batch_size': 1 })).message).toMatch(/did you mean batch.size\?/);
     expect(errorOf(() => resolveConfig({ ...base, 'transactional.id': 'x' })).message).toMatch(/does not support yet/);
-    expect(errorOf(() => resolveConfig({ ...base, 'security.protocol': 'SSL' })).message).toMatch(/not supported by kafka-wire yet/);
+    expect(errorOf(() => resolveConfig({ ...base, 'ssl.engine.factory.class': 'com.example.Engine' })).message).toMatch(/does not support yet/);
+    expect(errorOf(() => resolveConfig({ ...base, 'sasl.kerberos.service.name': 'kafka' })).message).toMatch(/does not support yet/);
   });
 
   test("idempotence conflicts: errors when explicit, silently off by default (as Java)", () => {
@@ -68,7 +69,7 @@ describe('resolveConfig', () => {
     for (const d of CONFIG_DEFS) {
       expect(d.doc.length, d.name).toBeGreaterThan(10);
       if (d.default === undefined || d.default === null) continue;
-      const t = { int: 'number', long: 'number', double: 'number', boolean: 'boolean', string: 'string', list: 'object', function: 'object' }[d.type];
+      const t = { int: 'number', short: 'number', long: 'number', double: 'number', boolean: 'boolean', string: 'string', password: 'string', list: 'object', function: 'object' }[d.type];
       expect(typeof d.default, d.name).toBe(t);
     }
   });

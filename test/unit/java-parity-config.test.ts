@@ -22,7 +22,7 @@ interface JavaKey {
 }
 const JAVA: JavaKey[] = load('producer-config-def.json');
 
-const TYPES: Record<string, string> = { int: 'INT', long: 'LONG', double: 'DOUBLE', boolean: 'BOOLEAN', string: 'STRING', list: 'LIST', function: 'CLASS' };
+const TYPES: Record<string, string> = { int: 'INT', short: 'SHORT', long: 'LONG', double: 'DOUBLE', boolean: 'BOOLEAN', string: 'STRING', password: 'PASSWORD', list: 'LIST', function: 'CLASS' };
 
 /** Properties whose default deliberately differs: Java requires serializer classes; kafka-wire writes strings as UTF-8 and bytes as is. */
 const DEFAULT_DIFFERS = new Set(['key.serializer', 'value.serializer']);
