@@ -28,7 +28,9 @@ const RELEASES = [
   { line: '3.9', candidates: ['3.9.1', '3.9.2'] },
   { line: '4.x', candidates: ['4.4.0'] },
 ];
-const API_ORDER = ['RecordBatch', 'RequestHeader', 'ResponseHeader', 'Produce', 'Metadata', 'ApiVersions', 'InitProducerId'];
+const API_ORDER = ['RecordBatch', 'RequestHeader', 'ResponseHeader', 'Produce', 'Metadata', 'ApiVersions', 'InitProducerId',
+  'SaslHandshake', 'SaslAuthenticate', 'FindCoordinator', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'TxnOffsetCommit',
+  'ListOffsets', 'Fetch', 'CreateTopics', 'DeleteTopics'];
 
 function die(msg) {
   console.error(`fixtures: ${msg}`);

@@ -7,8 +7,10 @@
 export const ApiKey = {
   Produce: 0,
   Metadata: 3,
+  SaslHandshake: 17,
   ApiVersions: 18,
   InitProducerId: 22,
+  SaslAuthenticate: 36,
 } as const;
 
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
@@ -29,12 +31,18 @@ export interface VersionRange {
  *   which kafka-wire does not track.
  * - InitProducerId up to v5: v6 only adds two-phase-commit fields (KIP-939) a producer without
  *   2PC leaves at their defaults.
+ * - SaslHandshake from v1: after v1 the SASL tokens travel in SaslAuthenticate requests
+ *   (KIP-152, Kafka 1.0+); after v0 they would be raw frames, which kafka-wire does not speak.
+ *   Kafka 3.9 and 4.x brokers speak v0-1.
+ * - SaslAuthenticate v0-2 (every version; v1 adds sessionLifetimeMs for re-authentication).
  */
 export const SUPPORTED_VERSIONS: Readonly<Record<ApiKey, VersionRange>> = {
   [ApiKey.Produce]: { min: 3, max: 13 },
   [ApiKey.Metadata]: { min: 0, max: 13 },
+  [ApiKey.SaslHandshake]: { min: 1, max: 1 },
   [ApiKey.ApiVersions]: { min: 0, max: 4 },
   [ApiKey.InitProducerId]: { min: 0, max: 5 },
+  [ApiKey.SaslAuthenticate]: { min: 0, max: 2 },
 };
 
 /** The last Produce version that names topics (v13 uses topic ids instead). */

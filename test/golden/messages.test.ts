@@ -13,6 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SUPPORTED_VERSIONS, apiName } from '../../src/protocol/api-keys.js';
 import { assertSubset } from '../unit/messages-arbitrary.js';
 import {
   ApiVersionsResponseDef,
@@ -111,14 +112,23 @@ const messageFixtures = manifest.filter((f) => defFor(f) !== null);
 const skipped = manifest.filter((f) => defFor(f) === null);
 
 describe.skipIf(!hasFixtures)('golden messages (Java kafka-clients bytes)', () => {
-  it('covers every API and direction kafka-wire speaks', () => {
-    const seen = new Set(messageFixtures.map((f) => `${f.api}/${f.direction}`));
-    for (const k of ['Produce', 'Metadata', 'ApiVersions', 'InitProducerId']) {
-      expect(seen.has(`${k}/request`)).toBe(true);
-      expect(seen.has(`${k}/response`)).toBe(true);
+  it('covers every API and direction kafka-wire has a codec for, at every version it speaks', () => {
+    const seen = new Set(messageFixtures.map((f) => `${f.apiKey}/${f.direction}/${f.version}`));
+    const missing: string[] = [];
+    for (const [key, range] of Object.entries(SUPPORTED_VERSIONS)) {
+      for (let v = range.min; v <= range.max; v++) {
+        for (const d of ['request', 'response']) if (!seen.has(`${key}/${d}/${v}`)) missing.push(`${apiName(Number(key))} ${d} v${v}`);
+      }
     }
-    expect(seen.has('RequestHeader/request')).toBe(true);
-    expect(seen.has('ResponseHeader/response')).toBe(true);
+    for (const key of Object.keys(MESSAGE_DEFS)) {
+      for (const d of ['request', 'response']) {
+        if (!messageFixtures.some((f) => f.apiKey === Number(key) && f.direction === d)) missing.push(`${apiName(Number(key))} ${d}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    const apis = new Set(messageFixtures.map((f) => `${f.api}/${f.direction}`));
+    expect(apis.has('RequestHeader/request')).toBe(true);
+    expect(apis.has('ResponseHeader/response')).toBe(true);
     // Record batches are the RecordBatch codec's fixtures, tested with it.
     expect(skipped.every((f) => f.api === 'RecordBatch')).toBe(true);
   });

@@ -11,6 +11,10 @@ import {
   ProduceResponseDef,
   RequestHeaderDef,
   ResponseHeaderDef,
+  SaslAuthenticateRequestDef,
+  SaslAuthenticateResponseDef,
+  SaslHandshakeRequestDef,
+  SaslHandshakeResponseDef,
   apiVersionsRetryVersion,
   decodeApiVersionsResponse,
   decodeMessage,
@@ -29,6 +33,7 @@ import {
   writeRequestHeader,
   type FastProduceRequest,
   type ProduceRequest,
+  type SaslAuthenticateResponse,
 } from '../../src/protocol/messages/index.js';
 import { Writer } from '../../src/protocol/writer.js';
 import { Rand, assertSubset, randomMessage, versionsOf } from './messages-arbitrary.js';
@@ -320,6 +325,100 @@ describe('round trips of random messages', () => {
       });
     }
   }
+});
+
+describe('every message: truncated and hostile input', () => {
+  const rand = new Rand(2024);
+  for (const [key, defs] of Object.entries(MESSAGE_DEFS)) {
+    for (const def of [defs.request, defs.response]) {
+      it(`${def.name} (key ${key}): every proper prefix is a ProtocolError; planted huge lengths decode or throw ProtocolError`, () => {
+        for (const v of versionsOf(def)) {
+          const bytes = encodeMessage(def, v, randomMessage(rand, def, v));
+          // Decoding reads the same bytes in the same order as for the whole message, so any
+          // prefix runs out: it must say so, not return a shorter message or a TypeError.
+          for (let n = 0; n < bytes.length; n++) {
+            expect(() => decodeMessage(def, v, bytes.subarray(0, n)), `v${v} prefix ${n}/${bytes.length}`).toThrow(ProtocolError);
+          }
+          for (let at = 0; at < bytes.length; at++) {
+            for (const plant of [[0x7f, 0xff, 0xff, 0xff], [0xff, 0xff, 0xff, 0xff, 0x0f]]) {
+              const bad = bytes.slice();
+              bad.set(plant.slice(0, bad.length - at), at);
+              try {
+                decodeMessage(def, v, bad);
+              } catch (e) {
+                if (!(e instanceof ProtocolError)) throw new Error(`v${v} ${hex(bad)}: ${String(e)}`);
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+});
+
+describe('SaslHandshake and SaslAuthenticate', () => {
+  it('SaslHandshake v0-1 (never flexible): hand-computed bytes both ways', () => {
+    for (const v of [0, 1]) {
+      expect(requestHeaderVersion(ApiKey.SaslHandshake, v)).toBe(1);
+      expect(responseHeaderVersion(ApiKey.SaslHandshake, v)).toBe(0);
+      expect(hex(encodeMessage(SaslHandshakeRequestDef, v, { mechanism: 'PLAIN' }))).toBe('0005' + hex(Buffer.from('PLAIN')));
+      const res = unhex('0021 00000002 0005 504c41494e 0000');
+      expect(decodeMessage(SaslHandshakeResponseDef, v, res)).toEqual({ errorCode: 33, mechanisms: ['PLAIN', ''] });
+      expect(hex(encodeMessage(SaslHandshakeResponseDef, v, { errorCode: 33, mechanisms: ['PLAIN', ''] }))).toBe(hex(res));
+    }
+    const frame = encodeRequest(ApiKey.SaslHandshake, 1, { correlationId: 3, clientId: 'c' }, { mechanism: 'SCRAM-SHA-256' });
+    expect(hex(frame)).toBe('0011' + '0001' + '00000003' + '000163' + '000d' + hex(Buffer.from('SCRAM-SHA-256')));
+  });
+
+  it('SaslAuthenticate: classic bytes in v0-1, compact bytes and tagged fields in v2; sessionLifetimeMs from v1', () => {
+    const token = unhex('00616c69636500c3bc');
+    expect(hex(encodeMessage(SaslAuthenticateRequestDef, 0, { authBytes: token }))).toBe('00000009' + hex(token));
+    expect(hex(encodeMessage(SaslAuthenticateRequestDef, 1, { authBytes: token }))).toBe('00000009' + hex(token));
+    expect(hex(encodeMessage(SaslAuthenticateRequestDef, 2, { authBytes: token }))).toBe('0a' + hex(token) + '00');
+    expect(requestHeaderVersion(ApiKey.SaslAuthenticate, 2)).toBe(2);
+    expect(responseHeaderVersion(ApiKey.SaslAuthenticate, 1)).toBe(0);
+    expect(responseHeaderVersion(ApiKey.SaslAuthenticate, 2)).toBe(1);
+
+    const lifetime = 2n ** 53n + 1n;
+    const v2 = unhex('0000' + '00' + '03 7879' + '0020000000000001' + '00');
+    const decoded = decodeMessage<SaslAuthenticateResponse>(SaslAuthenticateResponseDef, 2, v2);
+    expect(decoded).toEqual({ errorCode: 0, errorMessage: null, authBytes: unhex('7879'), sessionLifetimeMs: lifetime });
+    expect(hex(encodeMessage(SaslAuthenticateResponseDef, 2, decoded))).toBe(hex(v2));
+    // v0 has no lifetime: it reads as the default 0, and writing one is dropped (ignorable).
+    const v0 = unhex('003a' + '0003 626164' + '00000000');
+    expect(decodeMessage(SaslAuthenticateResponseDef, 0, v0)).toEqual({ errorCode: 58, errorMessage: 'bad', authBytes: new Uint8Array(0), sessionLifetimeMs: 0n });
+    expect(hex(encodeMessage(SaslAuthenticateResponseDef, 0, { errorCode: 58, errorMessage: 'bad', authBytes: new Uint8Array(0), sessionLifetimeMs: lifetime }))).toBe(hex(v0));
+    // A frame through decodeResponse (header v1 in v2). A left-out errorMessage is Kafka's
+    // default for it, the empty string (the definition gives it no "null" default).
+    const frame = encodeResponse(ApiKey.SaslAuthenticate, 2, 9, { errorCode: 0, authBytes: unhex('01'), sessionLifetimeMs: 1000n });
+    expect(hex(frame)).toBe('00000009' + '00' + '0000' + '01' + '0201' + '00000000000003e8' + '00');
+    expect(decodeResponse(ApiKey.SaslAuthenticate, 2, frame, { strict: true }).body).toEqual({
+      errorCode: 0, errorMessage: '', authBytes: unhex('01'), sessionLifetimeMs: 1000n,
+    });
+    // authBytes is not nullable.
+    expect(() => encodeMessage(SaslAuthenticateRequestDef, 2, { authBytes: null })).toThrow(/non-nullable field authBytes/);
+    expect(() => decodeMessage(SaslAuthenticateRequestDef, 2, unhex('0000'))).toThrow(/non-nullable field authBytes/);
+    expect(() => decodeMessage(SaslAuthenticateRequestDef, 0, unhex('ffffffff'))).toThrow(/non-nullable field authBytes/);
+  });
+
+  it('negotiates SaslHandshake v1 only (v0 would leave the tokens unframed) and SaslAuthenticate v0-2', () => {
+    expect(pickVersion(ApiKey.SaslHandshake, 0, 1)).toBe(1);
+    expect(pickVersion(ApiKey.SaslHandshake, 0, 0)).toBeNull();
+    expect(pickVersion(ApiKey.SaslAuthenticate, 0, 2)).toBe(2);
+    expect(pickVersion(ApiKey.SaslAuthenticate, 0, 0)).toBe(0);
+    expect(apiName(ApiKey.SaslHandshake)).toBe('SaslHandshake');
+    expect(apiName(ApiKey.SaslAuthenticate)).toBe('SaslAuthenticate');
+  });
+
+  it('rejects hostile counts and lengths before allocating', () => {
+    expect(() => decodeMessage(SaslHandshakeResponseDef, 1, unhex('0000 7fffffff 0001 41'))).toThrow(
+      /mechanisms: array length 2147483647 at offset 2 exceeds the 3 remaining bytes/,
+    );
+    expect(() => decodeMessage(SaslHandshakeResponseDef, 1, unhex('0000 00000001 7fff 41'))).toThrow(/mechanisms\[0\]: truncated string/);
+    expect(() => decodeMessage(SaslAuthenticateRequestDef, 0, unhex('7fffffff 0102'))).toThrow(/truncated bytes at offset 4: need 2147483647 bytes, 2 remaining/);
+    expect(() => decodeMessage(SaslAuthenticateRequestDef, 2, unhex('ffffffff0f 00'))).toThrow(/need 4294967294 bytes, 1 remaining/);
+    expect(() => decodeMessage(SaslAuthenticateResponseDef, 2, unhex('0000 ffffffff0f 01 0000000000000000 00'))).toThrow(/errorMessage.*exceeds 32767/);
+  });
 });
 
 describe('ApiVersions and KIP-511', () => {

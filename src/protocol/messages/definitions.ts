@@ -16,6 +16,11 @@
  * - ApiVersions: v3 first flexible (client software name/version, tagged feature fields);
  *   v4 allows SupportedFeatures.MinVersion 0 (KAFKA-17011); v5 (Kafka 4.4) adds the client's
  *   idea of the cluster id and node id to the request. Responses always use header v0.
+ * - SaslHandshake: v1 means the SASL tokens that follow travel in SaslAuthenticate requests
+ *   (KIP-152); after a v0 handshake they would be raw, unframed bytes. Never flexible, and
+ *   Kafka cannot add a version: clients up to 2.4 negotiate it wrongly (KAFKA-9577).
+ * - SaslAuthenticate: v1 adds the session lifetime (KIP-368 re-authentication); v2 first
+ *   flexible.
  */
 import type { FieldDef, MessageDef } from './schema.js';
 
@@ -404,10 +409,64 @@ export const ProduceResponseDef: MessageDef = {
   ],
 };
 
+// ---------------------------------------------------------------------------------------------
+// SaslHandshake (key 17)
+
+export const SaslHandshakeRequestDef: MessageDef = {
+  name: 'SaslHandshakeRequest',
+  apiKey: 17,
+  type: 'request',
+  validVersions: '0-1',
+  flexibleVersions: 'none',
+  fields: [{ name: 'mechanism', type: 'string', versions: '0+' }],
+};
+
+export const SaslHandshakeResponseDef: MessageDef = {
+  name: 'SaslHandshakeResponse',
+  apiKey: 17,
+  type: 'response',
+  validVersions: '0-1',
+  flexibleVersions: 'none',
+  fields: [
+    { name: 'errorCode', type: 'int16', versions: '0+' },
+    // The broker's enabled mechanisms, so an UNSUPPORTED_SASL_MECHANISM error can name them.
+    { name: 'mechanisms', type: '[]string', versions: '0+' },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// SaslAuthenticate (key 36)
+
+export const SaslAuthenticateRequestDef: MessageDef = {
+  name: 'SaslAuthenticateRequest',
+  apiKey: 36,
+  type: 'request',
+  validVersions: '0-2',
+  flexibleVersions: '2+',
+  fields: [{ name: 'authBytes', type: 'bytes', versions: '0+' }],
+};
+
+export const SaslAuthenticateResponseDef: MessageDef = {
+  name: 'SaslAuthenticateResponse',
+  apiKey: 36,
+  type: 'response',
+  validVersions: '0-2',
+  flexibleVersions: '2+',
+  fields: [
+    { name: 'errorCode', type: 'int16', versions: '0+' },
+    { name: 'errorMessage', type: 'string', versions: '0+', nullableVersions: '0+' },
+    { name: 'authBytes', type: 'bytes', versions: '0+' },
+    // 0 = the broker does not expire the session (connections.max.reauth.ms unset).
+    { name: 'sessionLifetimeMs', type: 'int64', versions: '1+', default: '0', ignorable: true },
+  ],
+};
+
 /** Request and response descriptions by API key. */
 export const MESSAGE_DEFS: Readonly<Record<number, { request: MessageDef; response: MessageDef }>> = {
   0: { request: ProduceRequestDef, response: ProduceResponseDef },
   3: { request: MetadataRequestDef, response: MetadataResponseDef },
+  17: { request: SaslHandshakeRequestDef, response: SaslHandshakeResponseDef },
   18: { request: ApiVersionsRequestDef, response: ApiVersionsResponseDef },
   22: { request: InitProducerIdRequestDef, response: InitProducerIdResponseDef },
+  36: { request: SaslAuthenticateRequestDef, response: SaslAuthenticateResponseDef },
 };

@@ -205,20 +205,53 @@ export interface ProduceResponse extends Tagged {
   nodeEndpoints: NodeEndpoint[];
 }
 
+// ---- SaslHandshake (17) ---------------------------------------------------------------------
+
+export interface SaslHandshakeRequest {
+  /** The SASL mechanism the client chose: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, ... */
+  mechanism: string;
+}
+
+export interface SaslHandshakeResponse {
+  errorCode: number;
+  /** The mechanisms enabled on the broker's listener. */
+  mechanisms: string[];
+}
+
+// ---- SaslAuthenticate (36) ------------------------------------------------------------------
+
+export interface SaslAuthenticateRequest extends Tagged {
+  /** The mechanism's next client message. */
+  authBytes: Uint8Array;
+}
+
+export interface SaslAuthenticateResponse extends Tagged {
+  errorCode: number;
+  errorMessage: string | null;
+  /** The mechanism's next server message (a view into the response frame). */
+  authBytes: Uint8Array;
+  /** v1+: milliseconds until the session must be re-authenticated; 0 = never. */
+  sessionLifetimeMs: bigint;
+}
+
 // ---- By API key -----------------------------------------------------------------------------
 
 export interface RequestBodies {
   0: ProduceRequest;
   3: MetadataRequest;
+  17: SaslHandshakeRequest;
   18: ApiVersionsRequest;
   22: InitProducerIdRequest;
+  36: SaslAuthenticateRequest;
 }
 
 export interface ResponseBodies {
   0: ProduceResponse;
   3: MetadataResponse;
+  17: SaslHandshakeResponse;
   18: ApiVersionsResponse;
   22: InitProducerIdResponse;
+  36: SaslAuthenticateResponse;
 }
 
 export type MessageApiKey = keyof RequestBodies;
