@@ -4,9 +4,15 @@
  * only has to open a byte stream to host:port.
  *
  * Contract for implementations:
- * - `connect` resolves once the stream is established (TCP handshake, and TLS handshake for a
- *   TLS transport) and rejects with a retriable error (NetworkError) on failure, when
+ * - `connect` resolves once the stream is established (TCP handshake, and with `options.tls` the
+ *   TLS handshake) and rejects with a retriable error (NetworkError) on failure, when
  *   `timeoutMs` (socket.connection.setup.timeout.ms) elapses first, or when `signal` aborts.
+ *   A failed TLS handshake (untrusted or mismatched certificate, no shared protocol or cipher,
+ *   a client certificate the broker wanted or refused, a plaintext listener) rejects with an
+ *   AuthenticationError (SSL_AUTHENTICATION_FAILED, not retriable), as Java's
+ *   SslAuthenticationException: the same handshake would fail the same way. A TLS alert that
+ *   arrives after the handshake completed (TLS 1.3 servers judge the client certificate after
+ *   the client finished) is reported the same way, through `onClose`.
  * - Chunks passed to the `onData` callback are handed over: the transport never reuses or
  *   mutates them afterwards, so the reader may keep views into them without copying.
  * - `onClose` fires exactly once, after the stream is closed for any reason (peer closed,
@@ -14,6 +20,8 @@
  *   the stream already closed fires it right away (asynchronously is fine).
  * - Each callback setter holds one callback; setting it again replaces the previous one.
  */
+import type { TlsClientOptions } from './security/tls-client-options.js';
+
 export interface Transport {
   /**
    * Opens a stream to `host:port`. The pool passes an IP address here when the transport can
@@ -49,6 +57,12 @@ export interface TransportConnectOptions {
    * (`name/ip:port`, as Java prints an InetSocketAddress) and, for TLS, SNI and certificate checks.
    */
   readonly hostname?: string;
+  /**
+   * Open a TLS connection with these options (from Runtime.loadTls): SNI and the host name check
+   * use `hostname ?? host` (no SNI for an IP literal), and `connect` resolves only after the
+   * handshake. Absent: plain TCP.
+   */
+  readonly tls?: TlsClientOptions;
 }
 
 /** An established, duplex byte stream. */
