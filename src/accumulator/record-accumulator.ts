@@ -923,6 +923,26 @@ export class RecordAccumulator {
     }
   }
 
+  /**
+   * Takes every queued batch (never drained, or back for a retry) of the partitions `select`
+   * picks out of their queues, in send order, for the Sender to fail (an authentication failure:
+   * Sender.authenticationFailed). In-flight batches stay where they are.
+   */
+  removeQueuedBatches(select: (tp: TopicPartition) => boolean): ProducerBatch[] {
+    const removed: ProducerBatch[] = [];
+    for (const info of this.topics.values()) {
+      for (const dq of info.dequeList) {
+        const first = dq.peekFirst();
+        if (first === undefined || !select(first.topicPartition)) continue;
+        for (let batch = dq.pollFirst(); batch !== undefined; batch = dq.pollFirst()) {
+          batch.abortRecordAppends();
+          removed.push(batch);
+        }
+      }
+    }
+    return removed;
+  }
+
   /** Fails the batches that were never drained (transaction abort), leaving in-flight ones alone. */
   abortUndrainedBatches(error: Error): void {
     for (const batch of [...this.incomplete]) {

@@ -23,6 +23,7 @@ import { ExponentialBackoff } from '../common/backoff.js';
 import { SystemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { BrokerConnection } from './connection.js';
 import { describeError } from './describe-error.js';
+import type { TlsClientOptions } from './security/tls-client-options.js';
 import type { ResolvedAddress, Socketish, Transport } from './transport.js';
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'handshaking' | 'ready';
@@ -48,6 +49,8 @@ export interface ConnectionPoolOptions {
   readonly connectionsMaxIdleMs?: number;
   /** Largest response frame accepted. Default 100 MiB. */
   readonly maxResponseBytes?: number;
+  /** TLS for every connection (security.protocol SSL / SASL_SSL), handed to the transport. Absent: plaintext. */
+  readonly tls?: TlsClientOptions;
   /**
    * Runs on each new connection before it counts as ready, e.g. ApiVersions. It may send
    * requests on `connection`. If it rejects, the connection is closed and the attempt counts as
@@ -101,6 +104,7 @@ export class ConnectionPool {
     maxResponseBytes: number | undefined;
   };
   readonly #requestTimeoutMs: number;
+  readonly #tls: TlsClientOptions | undefined;
   readonly #onConnected: ConnectionPoolOptions['onConnected'];
   readonly #onReady: ConnectionPoolOptions['onReady'];
   readonly #onDisconnect: ConnectionPoolOptions['onDisconnect'];
@@ -141,6 +145,7 @@ export class ConnectionPool {
       connectionsMaxIdleMs: options.connectionsMaxIdleMs,
       maxResponseBytes: options.maxResponseBytes,
     };
+    this.#tls = options.tls;
     this.#onConnected = options.onConnected;
     this.#onReady = options.onReady;
     this.#onDisconnect = options.onDisconnect;
@@ -209,6 +214,17 @@ export class ConnectionPool {
   /** The node's connection state ('disconnected' for unknown nodes). */
   state(nodeId: number): ConnectionState {
     return this.#nodes.get(nodeId)?.state ?? 'disconnected';
+  }
+
+  /** True if the node has a ready (handshaken, authenticated) connection, busy or not. */
+  isConnected(nodeId: number): boolean {
+    return this.#nodes.get(nodeId)?.state === 'ready';
+  }
+
+  /** True if any node has a ready connection. */
+  hasReadyConnection(): boolean {
+    for (const st of this.#nodes.values()) if (st.state === 'ready') return true;
+    return false;
   }
 
   /** True if the node's connection is ready and can take a request now (see BrokerConnection.canSend). */
@@ -466,6 +482,7 @@ export class ConnectionPool {
           timeoutMs,
           signal: abort.signal,
           ...(host !== st.host ? { hostname: st.host } : {}),
+          ...(this.#tls !== undefined ? { tls: this.#tls } : {}),
         });
       } catch (error) {
         connecting = Promise.reject(error);

@@ -27,7 +27,7 @@
  * socket (TCP RST where the transport can) whenever anything is in flight or not yet written;
  * only an idle connection with nothing queued is closed gracefully (FIN after the queue).
  */
-import { KafkaWireError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js';
+import { AuthenticationError, KafkaWireError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js';
 import { formatEndpoint } from './address.js';
 import { SystemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import {
@@ -77,6 +77,12 @@ export interface RequestOptions {
   readonly expectResponse?: boolean;
   /** Overrides the connection's requestTimeoutMs for this request. */
   readonly timeoutMs?: number;
+  /**
+   * A SASL request of a (re-)authentication (SaslHandshake, SaslAuthenticate): sent even while
+   * sends are paused, and not held to maxInFlight (Java's authenticator writes these outside
+   * NetworkClient's in-flight accounting, so a re-authentication never waits for a free slot).
+   */
+  readonly authentication?: boolean;
 }
 
 export interface BrokerConnectionOptions {
@@ -152,6 +158,10 @@ export class BrokerConnection {
   #closed = false;
   /** The socket's buffer is above its high-water mark: hold sends until it drains. */
   #needDrain = false;
+  /** A re-authentication is running (KIP-368): no new request but its own until resumeSends(). */
+  #paused = false;
+  /** Called once when the connection closes (e.g. to cancel a re-authentication timer). */
+  #closeListeners: Array<() => void> = [];
   #lastActivityMs: number;
   /** The single timer, armed for #timerAt: the earliest request deadline, or the idle deadline. */
   #timer: TimerHandle | undefined;
@@ -218,7 +228,29 @@ export class BrokerConnection {
    * stuck in the send buffer).
    */
   canSend(): boolean {
-    return !this.#closed && !this.#needDrain && this.#pending < this.maxInFlight;
+    return !this.#closed && !this.#needDrain && !this.#paused && this.#pending < this.maxInFlight;
+  }
+
+  /**
+   * Holds new requests (canSend() turns false) while a re-authentication runs on this
+   * connection; requests already in flight complete normally, their responses arrive in order
+   * before the authentication's own.
+   */
+  pauseSends(): void {
+    this.#paused = true;
+  }
+
+  /** Ends pauseSends(): the owner is told (onWritable) that it may send again. */
+  resumeSends(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#notifyWritable();
+  }
+
+  /** Runs `listener` once when the connection closes (at once if it already has). */
+  onClosed(listener: () => void): void {
+    if (this.#closed) listener();
+    else this.#closeListeners.push(listener);
   }
 
   /**
@@ -242,7 +274,7 @@ export class BrokerConnection {
     if (this.#closed) {
       return Promise.reject(new NetworkError(`Connection to ${this.broker} is closed`, { broker: this.broker }));
     }
-    if (this.#pending >= this.maxInFlight) {
+    if (this.#pending >= this.maxInFlight && options?.authentication !== true) {
       throw new KafkaWireError(
         'ILLEGAL_STATE',
         `${this.broker} already has ${this.maxInFlight} requests in flight (max.in.flight.requests.per.connection); check canSend() before request()`,
@@ -333,7 +365,10 @@ export class BrokerConnection {
     try {
       this.#decoder.push(chunk);
     } catch (error) {
-      if (error instanceof KafkaWireError) this.destroy(error);
+      if (error instanceof AuthenticationError) {
+        // The decoder saw a TLS record where a Kafka frame belongs: name the broker.
+        this.destroy(new AuthenticationError(error.code, `${this.broker}: ${error.message}`, { broker: this.broker }));
+      } else if (error instanceof KafkaWireError) this.destroy(error);
       else this.destroy(new ProtocolError(`Failed to read a response from ${this.broker}`, { cause: error }));
     }
   };
@@ -388,7 +423,7 @@ export class BrokerConnection {
   };
 
   #settle(request: InFlightRequest, response: Uint8Array): void {
-    const wasFull = this.#pending >= this.maxInFlight;
+    const wasFull = this.#pending >= this.maxInFlight || this.#paused;
     this.#pending--;
     request.resolve(response);
     if (wasFull) this.#notifyWritable();
@@ -504,6 +539,9 @@ export class BrokerConnection {
     else if (busy && this.#socket.reset !== undefined) this.#socket.reset();
     else this.#socket.destroy();
     for (const request of failed) request.reject(request === special ? specialError! : failWith);
+    const listeners = this.#closeListeners;
+    this.#closeListeners = [];
+    for (const listener of listeners) listener();
     this.#onClose?.(reason);
   }
 }

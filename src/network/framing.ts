@@ -12,7 +12,7 @@
  *
  * Response frames start (after the size) with int32 correlation_id.
  */
-import { ProtocolError } from '../errors.js';
+import { AuthenticationError, ProtocolError } from '../errors.js';
 
 /** Bytes reserved at the front of every encoded request for the size prefix. */
 export const SIZE_PREFIX_BYTES = 4;
@@ -150,6 +150,14 @@ export class FrameDecoder {
   #checkSize(size: number): number {
     if (size < MIN_RESPONSE_BYTES || size > this.#maxFrameBytes) {
       this.close();
+      if (looksLikeTlsRecord(size)) {
+        // A TLS listener answering our plaintext bytes with an alert (or a handshake record):
+        // retrying would fail the same way, so this is an authentication failure, named.
+        throw new AuthenticationError(
+          'SSL_AUTHENTICATION_FAILED',
+          'the broker answered with a TLS record, not a Kafka response: this listener expects TLS; set security.protocol=SSL (or SASL_SSL)',
+        );
+      }
       throw new ProtocolError(
         `Invalid frame size ${size} (expected ${MIN_RESPONSE_BYTES}..${this.#maxFrameBytes} bytes)`,
       );
@@ -158,3 +166,11 @@ export class FrameDecoder {
   }
 }
 
+/**
+ * Whether a frame's 4 size bytes are the start of a TLS record instead: content type alert (21)
+ * or handshake (22), then protocol version 3.x (SSL 3.0 to TLS 1.3 all write major 3).
+ */
+function looksLikeTlsRecord(size: number): boolean {
+  const type = size >>> 24;
+  return (type === 21 || type === 22) && ((size >>> 16) & 0xff) === 3 && ((size >>> 8) & 0xff) <= 4;
+}

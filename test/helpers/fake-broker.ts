@@ -44,7 +44,10 @@ import {
   type PartitionProduceResponse,
   type ProduceRequest,
   type ProduceResponse,
+  type SaslAuthenticateRequest,
+  type SaslHandshakeRequest,
 } from '../../src/protocol/messages/index.js';
+import { FakeSasl, type FakeSaslOptions } from './fake-sasl.js';
 import { readRecordBatches, type DecodedRecordBatch } from '../../src/protocol/record-batch.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { nodeRuntime } from '../../src/runtime/node/index.js';
@@ -380,6 +383,8 @@ export interface FakeClusterOptions {
    * comes, as librdkafka's mock does for non-transactional producers. Default true.
    */
   enforceSequences?: boolean;
+  /** SASL on every broker (test/helpers/fake-sasl.ts): connections must authenticate first. */
+  sasl?: FakeSaslOptions;
 }
 
 export class FakeBroker {
@@ -415,6 +420,8 @@ export class FakeCluster {
   autoCreateTopics: boolean;
   enforceSequences: boolean;
   readonly clusterId = 'fake-cluster';
+  /** SASL enforcement and its record (null: the brokers speak no SASL). */
+  readonly sasl: FakeSasl | null;
 
   /** Every request received (decoded), in arrival order. */
   readonly requests: RequestRecord[] = [];
@@ -434,7 +441,10 @@ export class FakeCluster {
     this.autoCreateTopics = options.autoCreateTopics ?? false;
     this.enforceSequences = options.enforceSequences ?? true;
     const ids = typeof options.brokers === 'number' || options.brokers === undefined ? Array.from({ length: options.brokers ?? 1 }, (_, i) => i + 1) : options.brokers;
-    for (const id of ids) this.brokers.set(id, new FakeBroker(id, `broker${id}.test`, 9092, options.apiVersions ?? MODERN_BROKER));
+    this.sasl = options.sasl ? new FakeSasl(options.sasl, options.clock) : null;
+    const ranges = options.apiVersions ?? MODERN_BROKER;
+    const withSasl = this.sasl ? { ...ranges, [ApiKey.SaslHandshake]: [0, 1] as const, [ApiKey.SaslAuthenticate]: [0, 2] as const } : ranges;
+    for (const id of ids) this.brokers.set(id, new FakeBroker(id, `broker${id}.test`, 9092, withSasl));
     this.transport = { connect: (host, port, o) => this.connect(host, port, o) };
   }
 
@@ -751,6 +761,7 @@ export class FakeCluster {
       body: decoded.body,
     };
     this.requests.push(record);
+    if (this.sasl && !this.sasl.admits(conn.id, apiKey)) return { close: true };
 
     const special = this.takeRule(apiKey, broker.nodeId, ['swallow', 'disconnect']);
     const delay = this.takeRule(apiKey, broker.nodeId, ['delay']);
@@ -768,6 +779,16 @@ export class FakeCluster {
       case ApiKey.InitProducerId:
         bytes = this.initProducerIdResponse(broker, version, correlationId, decoded.body as InitProducerIdRequest);
         break;
+      case ApiKey.SaslHandshake:
+      case ApiKey.SaslAuthenticate: {
+        if (!this.sasl) return { close: true };
+        const body =
+          apiKey === ApiKey.SaslHandshake
+            ? this.sasl.handshake(conn.id, decoded.body as SaslHandshakeRequest)
+            : this.sasl.authenticate(conn.id, version, decoded.body as SaslAuthenticateRequest);
+        bytes = encodeResponse(apiKey, version, correlationId, body, { sizePrefix: true });
+        break;
+      }
       case ApiKey.Produce: {
         const r = await this.produce(broker, version, correlationId, decoded.body as ProduceRequest, record);
         if (r === 'close') return { close: true };
