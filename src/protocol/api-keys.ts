@@ -7,9 +7,14 @@
 export const ApiKey = {
   Produce: 0,
   Metadata: 3,
+  FindCoordinator: 10,
   SaslHandshake: 17,
   ApiVersions: 18,
   InitProducerId: 22,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  TxnOffsetCommit: 28,
   SaslAuthenticate: 36,
 } as const;
 
@@ -35,18 +40,45 @@ export interface VersionRange {
  *   (KIP-152, Kafka 1.0+); after v0 they would be raw frames, which kafka-wire does not speak.
  *   Kafka 3.9 and 4.x brokers speak v0-1.
  * - SaslAuthenticate v0-2 (every version; v1 adds sessionLifetimeMs for re-authentication).
+ * - FindCoordinator v0-6: a transaction coordinator needs v1+ (key type; encoding one at v0 is
+ *   an UNSUPPORTED_VERSION error, as in Java); v4+ carries its keys in coordinatorKeys.
+ * - AddPartitionsToTxn v0-3 only: the client form. v4+ (batched transactions, verifyOnly) is
+ *   what brokers send each other (Java's forBroker); its description is complete all the same.
+ *   With transactions V2 (KIP-890 part 2: EndTxn v5+) a client sends none: the partitions join
+ *   the transaction with the Produce request.
+ * - AddOffsetsToTxn v0-4.
+ * - EndTxn v0-5: v5 only once the cluster's transaction.version feature is 2 (transactions V2);
+ *   Java caps at v4 otherwise (TRANSACTIONS_V1_MAX_VERSION).
+ * - TxnOffsetCommit v0-6: v6 names topics by id (KIP-1319), so a caller without topic ids caps
+ *   at TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES; and without transactions V2 at
+ *   TRANSACTIONS_V1_MAX_VERSION (v5 implies AddOffsetsToTxn). Group metadata (v3+) cannot be
+ *   sent below v3.
  */
 export const SUPPORTED_VERSIONS: Readonly<Record<ApiKey, VersionRange>> = {
   [ApiKey.Produce]: { min: 3, max: 13 },
   [ApiKey.Metadata]: { min: 0, max: 13 },
+  [ApiKey.FindCoordinator]: { min: 0, max: 6 },
   [ApiKey.SaslHandshake]: { min: 1, max: 1 },
   [ApiKey.ApiVersions]: { min: 0, max: 4 },
   [ApiKey.InitProducerId]: { min: 0, max: 5 },
+  [ApiKey.AddPartitionsToTxn]: { min: 0, max: 3 },
+  [ApiKey.AddOffsetsToTxn]: { min: 0, max: 4 },
+  [ApiKey.EndTxn]: { min: 0, max: 5 },
+  [ApiKey.TxnOffsetCommit]: { min: 0, max: 6 },
   [ApiKey.SaslAuthenticate]: { min: 0, max: 2 },
 };
 
 /** The last Produce version that names topics (v13 uses topic ids instead). */
 export const PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES = 12;
+
+/** The last TxnOffsetCommit version that names topics (v6 uses topic ids instead). */
+export const TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES = 5;
+
+/**
+ * Without transactions V2 (the cluster's transaction.version below 2), EndTxn and
+ * TxnOffsetCommit stay at or below v4, as Java's request builders cap them.
+ */
+export const TRANSACTIONS_V1_MAX_VERSION = 4;
 
 /**
  * The highest version both kafka-wire and a broker advertising [brokerMin, brokerMax] support,

@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaWireError, ProtocolError } from '../../src/errors.js';
-import { ApiKey, SUPPORTED_VERSIONS, apiName, pickVersion } from '../../src/protocol/api-keys.js';
 import {
+  ApiKey,
+  SUPPORTED_VERSIONS,
+  TRANSACTIONS_V1_MAX_VERSION,
+  TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES,
+  apiName,
+  pickVersion,
+} from '../../src/protocol/api-keys.js';
+import {
+  AddOffsetsToTxnRequestDef,
+  AddOffsetsToTxnResponseDef,
+  AddPartitionsToTxnRequestDef,
+  AddPartitionsToTxnResponseDef,
   ApiVersionsRequestDef,
   ApiVersionsResponseDef,
+  CoordinatorKeyType,
+  EndTxnRequestDef,
+  EndTxnResponseDef,
+  FindCoordinatorRequestDef,
+  FindCoordinatorResponseDef,
   InitProducerIdRequestDef,
   MESSAGE_DEFS,
   MetadataRequestDef,
@@ -15,6 +31,8 @@ import {
   SaslAuthenticateResponseDef,
   SaslHandshakeRequestDef,
   SaslHandshakeResponseDef,
+  TxnOffsetCommitRequestDef,
+  TxnOffsetCommitResponseDef,
   apiVersionsRetryVersion,
   decodeApiVersionsResponse,
   decodeMessage,
@@ -32,8 +50,12 @@ import {
   uuidToString,
   writeRequestHeader,
   type FastProduceRequest,
+  type AddPartitionsToTxnResponse,
+  type EndTxnResponse,
+  type FindCoordinatorResponse,
   type ProduceRequest,
   type SaslAuthenticateResponse,
+  type TxnOffsetCommitResponse,
 } from '../../src/protocol/messages/index.js';
 import { Writer } from '../../src/protocol/writer.js';
 import { Rand, assertSubset, randomMessage, versionsOf } from './messages-arbitrary.js';
@@ -418,6 +440,118 @@ describe('SaslHandshake and SaslAuthenticate', () => {
     expect(() => decodeMessage(SaslAuthenticateRequestDef, 0, unhex('7fffffff 0102'))).toThrow(/truncated bytes at offset 4: need 2147483647 bytes, 2 remaining/);
     expect(() => decodeMessage(SaslAuthenticateRequestDef, 2, unhex('ffffffff0f 00'))).toThrow(/need 4294967294 bytes, 1 remaining/);
     expect(() => decodeMessage(SaslAuthenticateResponseDef, 2, unhex('0000 ffffffff0f 01 0000000000000000 00'))).toThrow(/errorMessage.*exceeds 32767/);
+  });
+});
+
+describe('transaction messages', () => {
+  const utf8 = (t: string): string => hex(Buffer.from(t));
+  const str16 = (t: string): string => hex(Buffer.from([0, Buffer.byteLength(t)])) + utf8(t);
+  const compact = (t: string): string => hex(Buffer.from([Buffer.byteLength(t) + 1])) + utf8(t);
+
+  it('FindCoordinator: one key up to v3, coordinatorKeys from v4; a transaction lookup needs v1+', () => {
+    const txn = { key: 'tx', keyType: CoordinatorKeyType.Transaction };
+    expect(hex(encodeMessage(FindCoordinatorRequestDef, 1, txn))).toBe(str16('tx') + '01');
+    expect(hex(encodeMessage(FindCoordinatorRequestDef, 3, txn))).toBe(compact('tx') + '01' + '00');
+    expect(hex(encodeMessage(FindCoordinatorRequestDef, 4, { keyType: 1, coordinatorKeys: ['a', 'é'] }))).toBe(
+      '01' + '03' + compact('a') + compact('é') + '00',
+    );
+    // v0 knows only groups: a non-default key type is refused, as Java refuses to build it.
+    expect(() => encodeMessage(FindCoordinatorRequestDef, 0, txn)).toThrow(/non-default keyType at version 0/);
+    expect(hex(encodeMessage(FindCoordinatorRequestDef, 0, { key: 'g', keyType: CoordinatorKeyType.Group }))).toBe(str16('g'));
+    // ... and the batched keys cannot go below v4, nor the single key above v3.
+    expect(() => encodeMessage(FindCoordinatorRequestDef, 3, { key: 'a', keyType: 1, coordinatorKeys: ['a'] })).toThrow(/coordinatorKeys/);
+    expect(() => encodeMessage(FindCoordinatorRequestDef, 4, { key: 'a', keyType: 1, coordinatorKeys: ['a'] })).toThrow(/non-default key at version 4/);
+
+    const v4 = unhex('00000000' + '02' + compact('tx') + '00000003' + compact('h') + '00002384' + '0000' + '00' + '00' + '00');
+    const res = decodeMessage<FindCoordinatorResponse>(FindCoordinatorResponseDef, 4, v4);
+    expect(res.coordinators).toEqual([{ key: 'tx', nodeId: 3, host: 'h', port: 9092, errorCode: 0, errorMessage: null }]);
+    expect(res).toMatchObject({ errorCode: 0, nodeId: 0, host: '', port: 0 });
+    expect(hex(encodeMessage(FindCoordinatorResponseDef, 4, res))).toBe(hex(v4));
+    const v0 = unhex('000f' + 'ffffffff' + '0000' + 'ffffffff');
+    expect(decodeMessage(FindCoordinatorResponseDef, 0, v0)).toMatchObject({ throttleTimeMs: 0, errorCode: 15, nodeId: -1, host: '', port: -1, coordinators: [] });
+  });
+
+  it('AddPartitionsToTxn: the client form (v0-v3) and the broker form (v4+); the client speaks v0-v3', () => {
+    expect(SUPPORTED_VERSIONS[ApiKey.AddPartitionsToTxn]).toEqual({ min: 0, max: 3 });
+    const client = {
+      v3AndBelowTransactionalId: 't',
+      v3AndBelowProducerId: 2n ** 53n + 1n,
+      v3AndBelowProducerEpoch: 7,
+      v3AndBelowTopics: [{ name: 'o', partitions: [0, 5] }],
+    };
+    expect(hex(encodeMessage(AddPartitionsToTxnRequestDef, 2, client))).toBe(
+      str16('t') + '0020000000000001' + '0007' + '00000001' + str16('o') + '00000002' + '00000000' + '00000005',
+    );
+    expect(hex(encodeMessage(AddPartitionsToTxnRequestDef, 3, client))).toBe(
+      compact('t') + '0020000000000001' + '0007' + '02' + compact('o') + '03' + '00000000' + '00000005' + '00' + '00',
+    );
+    // The client form does not exist at v4: sending it there is an error, not a silent drop.
+    expect(() => encodeMessage(AddPartitionsToTxnRequestDef, 4, client)).toThrow(/non-default v3AndBelowTransactionalId/);
+    const broker = { transactions: [{ transactionalId: 't', producerId: 1n, producerEpoch: 0, verifyOnly: true, topics: [] }] };
+    expect(hex(encodeMessage(AddPartitionsToTxnRequestDef, 4, broker))).toBe('02' + compact('t') + '0000000000000001' + '0000' + '01' + '01' + '00' + '00');
+
+    const v3 = unhex('0000000a' + '02' + compact('o') + '02' + '00000001' + '0033' + '00' + '00' + '00');
+    const res = decodeMessage<AddPartitionsToTxnResponse>(AddPartitionsToTxnResponseDef, 3, v3);
+    expect(res.resultsByTopicV3AndBelow).toEqual([{ name: 'o', resultsByPartition: [{ partitionIndex: 1, partitionErrorCode: 51 }] }]);
+    expect(res.resultsByTransaction).toEqual([]);
+    expect(hex(encodeMessage(AddPartitionsToTxnResponseDef, 3, res))).toBe(hex(v3));
+  });
+
+  it('AddOffsetsToTxn and EndTxn: fixed layouts; EndTxn v5 answers with the next producer id and epoch', () => {
+    const add = { transactionalId: 't', producerId: -1n, producerEpoch: -1, groupId: 'g' };
+    expect(hex(encodeMessage(AddOffsetsToTxnRequestDef, 0, add))).toBe(str16('t') + 'ffffffffffffffff' + 'ffff' + str16('g'));
+    expect(hex(encodeMessage(AddOffsetsToTxnRequestDef, 3, add))).toBe(compact('t') + 'ffffffffffffffff' + 'ffff' + compact('g') + '00');
+    expect(decodeMessage(AddOffsetsToTxnResponseDef, 4, unhex('00000064 0033 00'))).toEqual({ throttleTimeMs: 100, errorCode: 51 });
+
+    const end = { transactionalId: 't', producerId: 2n ** 63n - 1n, producerEpoch: 5, committed: true };
+    expect(hex(encodeMessage(EndTxnRequestDef, 2, end))).toBe(str16('t') + '7fffffffffffffff' + '0005' + '01');
+    expect(hex(encodeMessage(EndTxnRequestDef, 5, { ...end, committed: false }))).toBe(compact('t') + '7fffffffffffffff' + '0005' + '00' + '00');
+    const v5 = unhex('00000000' + '0000' + '0020000000000001' + '0006' + '00');
+    expect(decodeMessage<EndTxnResponse>(EndTxnResponseDef, 5, v5)).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId: 2n ** 53n + 1n, producerEpoch: 6 });
+    // Before v5 the response has no producer id: it reads as -1/-1, and writing one is dropped.
+    expect(decodeMessage(EndTxnResponseDef, 4, unhex('00000000 0000 00'))).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: -1 });
+    expect(hex(encodeMessage(EndTxnResponseDef, 4, { throttleTimeMs: 0, errorCode: 0, producerId: 9n, producerEpoch: 1 }))).toBe('00000000' + '0000' + '00');
+  });
+
+  it('TxnOffsetCommit: group metadata from v3 (refused below), leader epoch from v2, topic ids from v6', () => {
+    const body = {
+      transactionalId: 't',
+      groupId: 'g',
+      producerId: 1n,
+      producerEpoch: 0,
+      topics: [{ name: 'o', topicId: unhex('000102030405060708090a0b0c0d0e0f'), partitions: [{ partitionIndex: 0, committedOffset: 2n ** 53n + 1n, committedLeaderEpoch: 9, committedMetadata: null }] }],
+    };
+    const head16 = str16('t') + str16('g') + '0000000000000001' + '0000';
+    expect(hex(encodeMessage(TxnOffsetCommitRequestDef, 1, body))).toBe(head16 + '00000001' + str16('o') + '00000001' + '00000000' + '0020000000000001' + 'ffff');
+    expect(hex(encodeMessage(TxnOffsetCommitRequestDef, 2, body))).toBe(head16 + '00000001' + str16('o') + '00000001' + '00000000' + '0020000000000001' + '00000009' + 'ffff');
+    const meta = { generationIdOrMemberEpoch: 42, memberId: 'm', groupInstanceId: null };
+    const headCompact = compact('t') + compact('g') + '0000000000000001' + '0000';
+    expect(hex(encodeMessage(TxnOffsetCommitRequestDef, 3, { ...body, ...meta }))).toBe(
+      headCompact + '0000002a' + compact('m') + '00' + '02' + compact('o') + '02' + '00000000' + '0020000000000001' + '00000009' + '00' + '00' + '00' + '00',
+    );
+    expect(hex(encodeMessage(TxnOffsetCommitRequestDef, 6, { ...body, ...meta }))).toBe(
+      headCompact + '0000002a' + compact('m') + '00' + '02' + '000102030405060708090a0b0c0d0e0f' + '02' + '00000000' + '0020000000000001' + '00000009' + '00' + '00' + '00' + '00',
+    );
+    // Java refuses group metadata below v3 rather than drop it (it fences zombie producers).
+    expect(() => encodeMessage(TxnOffsetCommitRequestDef, 2, { ...body, ...meta })).toThrow(/non-default generationIdOrMemberEpoch at version 2/);
+    expect(() => encodeMessage(TxnOffsetCommitRequestDef, 2, { ...body, memberId: 'm' })).toThrow(/non-default memberId/);
+    expect(() => encodeMessage(TxnOffsetCommitRequestDef, 2, { ...body, groupInstanceId: 'i' })).toThrow(/non-default groupInstanceId/);
+    expect(TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES).toBe(5);
+    expect(pickVersion(ApiKey.TxnOffsetCommit, 0, 6, TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES)).toBe(5);
+    expect(pickVersion(ApiKey.EndTxn, 0, 5, TRANSACTIONS_V1_MAX_VERSION)).toBe(4);
+
+    const res = unhex('00000005' + '02' + compact('o') + '03' + '00000000' + '0000' + '00' + '00000003' + '0016' + '00' + '00' + '00');
+    const decoded = decodeMessage<TxnOffsetCommitResponse>(TxnOffsetCommitResponseDef, 3, res);
+    expect(decoded.topics[0]!.partitions).toEqual([{ partitionIndex: 0, errorCode: 0 }, { partitionIndex: 3, errorCode: 22 }]);
+    expect(hex(encodeMessage(TxnOffsetCommitResponseDef, 3, decoded))).toBe(hex(res));
+  });
+
+  it('rejects hostile counts before allocating', () => {
+    expect(() => decodeMessage(FindCoordinatorRequestDef, 4, unhex('01 ffffffff0f 00'))).toThrow(/compact array length 4294967294 at offset 1 exceeds the 1 remaining bytes/);
+    expect(() => decodeMessage(AddPartitionsToTxnRequestDef, 0, unhex('0001 74 0000000000000001 0000 7fffffff'))).toThrow(/v3AndBelowTopics: array length 2147483647/);
+    expect(() => decodeMessage(TxnOffsetCommitRequestDef, 0, unhex('0001 74 0001 67 0000000000000001 0000 00000001 0001 6f 40000000 00'))).toThrow(
+      /topics\[0\]\.partitions: array length 1073741824 at offset 23 exceeds the 1 remaining bytes/,
+    );
   });
 });
 

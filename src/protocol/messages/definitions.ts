@@ -21,6 +21,20 @@
  *   Kafka cannot add a version: clients up to 2.4 negotiate it wrongly (KAFKA-9577).
  * - SaslAuthenticate: v1 adds the session lifetime (KIP-368 re-authentication); v2 first
  *   flexible.
+ * - FindCoordinator: v1 key type (0 group, 1 transaction; 2 share from v6, KIP-932); v3 first
+ *   flexible; v4 looks up many keys at once (coordinatorKeys / coordinators, KIP-699) instead of
+ *   one key; v5 TRANSACTION_ABORTABLE (KIP-890).
+ * - AddPartitionsToTxn: v2 PRODUCER_FENCED; v3 first flexible; v4 batches several transactions
+ *   and adds verifyOnly: v4+ is what brokers send each other (KIP-890 verification), clients
+ *   send v0-v3 (the V3AndBelow fields); v5 TRANSACTION_ABORTABLE.
+ * - AddOffsetsToTxn: v2 PRODUCER_FENCED; v3 first flexible; v4 TRANSACTION_ABORTABLE.
+ * - EndTxn: v2 PRODUCER_FENCED; v3 first flexible; v4 TRANSACTION_ABORTABLE; v5 (Kafka 4.0,
+ *   transactions V2, KIP-890 part 2) bumps the epoch every transaction and answers with the
+ *   producer id and epoch to use next.
+ * - TxnOffsetCommit: v2 committed leader epoch; v3 first flexible, group metadata (generation or
+ *   member epoch, member id, group instance id: KIP-447); v4 TRANSACTION_ABORTABLE; v5 = v4
+ *   (transactions V2: implies AddOffsetsToTxn); v6 (Kafka 4.x, KIP-1319) topic ids instead of
+ *   names.
  */
 import type { FieldDef, MessageDef } from './schema.js';
 
@@ -461,12 +475,283 @@ export const SaslAuthenticateResponseDef: MessageDef = {
   ],
 };
 
+// ---------------------------------------------------------------------------------------------
+// FindCoordinator (key 10)
+
+export const FindCoordinatorRequestDef: MessageDef = {
+  name: 'FindCoordinatorRequest',
+  apiKey: 10,
+  type: 'request',
+  validVersions: '0-6',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'key', type: 'string', versions: '0-3' },
+    // Not ignorable: a transaction coordinator cannot be looked up with v0 (groups only).
+    { name: 'keyType', type: 'int8', versions: '1+', default: '0', ignorable: false },
+    { name: 'coordinatorKeys', type: '[]string', versions: '4+' },
+  ],
+};
+
+export const FindCoordinatorResponseDef: MessageDef = {
+  name: 'FindCoordinatorResponse',
+  apiKey: 10,
+  type: 'response',
+  validVersions: '0-6',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '1+', ignorable: true },
+    // v0-v3: the one key's answer at the top level.
+    { name: 'errorCode', type: 'int16', versions: '0-3' },
+    { name: 'errorMessage', type: 'string', versions: '1-3', nullableVersions: '1-3', ignorable: true },
+    { name: 'nodeId', type: 'int32', versions: '0-3' },
+    { name: 'host', type: 'string', versions: '0-3' },
+    { name: 'port', type: 'int32', versions: '0-3' },
+    // v4+: one answer per requested key.
+    {
+      name: 'coordinators',
+      type: '[]Coordinator',
+      versions: '4+',
+      fields: [
+        { name: 'key', type: 'string', versions: '4+' },
+        { name: 'nodeId', type: 'int32', versions: '4+' },
+        { name: 'host', type: 'string', versions: '4+' },
+        { name: 'port', type: 'int32', versions: '4+' },
+        { name: 'errorCode', type: 'int16', versions: '4+' },
+        { name: 'errorMessage', type: 'string', versions: '4+', nullableVersions: '4+', ignorable: true },
+      ],
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// AddPartitionsToTxn (key 24)
+
+/** Kafka's common struct AddPartitionsToTxnTopic: one topic's partitions. */
+const addPartitionsToTxnTopicFields: readonly FieldDef[] = [
+  { name: 'name', type: 'string', versions: '0+' },
+  { name: 'partitions', type: '[]int32', versions: '0+' },
+];
+
+export const AddPartitionsToTxnRequestDef: MessageDef = {
+  name: 'AddPartitionsToTxnRequest',
+  apiKey: 24,
+  type: 'request',
+  validVersions: '0-5',
+  flexibleVersions: '3+',
+  fields: [
+    // v4+ (broker to broker): several transactions in one request.
+    {
+      name: 'transactions',
+      type: '[]AddPartitionsToTxnTransaction',
+      versions: '4+',
+      fields: [
+        { name: 'transactionalId', type: 'string', versions: '4+' },
+        { name: 'producerId', type: 'int64', versions: '4+' },
+        { name: 'producerEpoch', type: 'int16', versions: '4+' },
+        // Only check that the partitions are already in the transaction; add nothing.
+        { name: 'verifyOnly', type: 'bool', versions: '4+', default: 'false' },
+        { name: 'topics', type: '[]AddPartitionsToTxnTopic', versions: '4+', fields: addPartitionsToTxnTopicFields },
+      ],
+    },
+    // v0-v3 (what a client sends): one transaction.
+    { name: 'v3AndBelowTransactionalId', type: 'string', versions: '0-3' },
+    { name: 'v3AndBelowProducerId', type: 'int64', versions: '0-3' },
+    { name: 'v3AndBelowProducerEpoch', type: 'int16', versions: '0-3' },
+    { name: 'v3AndBelowTopics', type: '[]AddPartitionsToTxnTopic', versions: '0-3', fields: addPartitionsToTxnTopicFields },
+  ],
+};
+
+/** Kafka's common struct AddPartitionsToTxnTopicResult: one error code per partition. */
+const addPartitionsToTxnTopicResultFields: readonly FieldDef[] = [
+  { name: 'name', type: 'string', versions: '0+' },
+  {
+    name: 'resultsByPartition',
+    type: '[]AddPartitionsToTxnPartitionResult',
+    versions: '0+',
+    fields: [
+      { name: 'partitionIndex', type: 'int32', versions: '0+' },
+      { name: 'partitionErrorCode', type: 'int16', versions: '0+' },
+    ],
+  },
+];
+
+export const AddPartitionsToTxnResponseDef: MessageDef = {
+  name: 'AddPartitionsToTxnResponse',
+  apiKey: 24,
+  type: 'response',
+  validVersions: '0-5',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '0+' },
+    { name: 'errorCode', type: 'int16', versions: '4+', ignorable: true },
+    {
+      name: 'resultsByTransaction',
+      type: '[]AddPartitionsToTxnResult',
+      versions: '4+',
+      fields: [
+        { name: 'transactionalId', type: 'string', versions: '4+' },
+        {
+          name: 'topicResults',
+          type: '[]AddPartitionsToTxnTopicResult',
+          versions: '4+',
+          fields: addPartitionsToTxnTopicResultFields,
+        },
+      ],
+    },
+    {
+      name: 'resultsByTopicV3AndBelow',
+      type: '[]AddPartitionsToTxnTopicResult',
+      versions: '0-3',
+      fields: addPartitionsToTxnTopicResultFields,
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// AddOffsetsToTxn (key 25)
+
+export const AddOffsetsToTxnRequestDef: MessageDef = {
+  name: 'AddOffsetsToTxnRequest',
+  apiKey: 25,
+  type: 'request',
+  validVersions: '0-4',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'transactionalId', type: 'string', versions: '0+' },
+    { name: 'producerId', type: 'int64', versions: '0+' },
+    { name: 'producerEpoch', type: 'int16', versions: '0+' },
+    { name: 'groupId', type: 'string', versions: '0+' },
+  ],
+};
+
+export const AddOffsetsToTxnResponseDef: MessageDef = {
+  name: 'AddOffsetsToTxnResponse',
+  apiKey: 25,
+  type: 'response',
+  validVersions: '0-4',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '0+' },
+    { name: 'errorCode', type: 'int16', versions: '0+' },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// EndTxn (key 26)
+
+export const EndTxnRequestDef: MessageDef = {
+  name: 'EndTxnRequest',
+  apiKey: 26,
+  type: 'request',
+  validVersions: '0-5',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'transactionalId', type: 'string', versions: '0+' },
+    { name: 'producerId', type: 'int64', versions: '0+' },
+    { name: 'producerEpoch', type: 'int16', versions: '0+' },
+    // true = commit, false = abort.
+    { name: 'committed', type: 'bool', versions: '0+' },
+  ],
+};
+
+export const EndTxnResponseDef: MessageDef = {
+  name: 'EndTxnResponse',
+  apiKey: 26,
+  type: 'response',
+  validVersions: '0-5',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '0+' },
+    { name: 'errorCode', type: 'int16', versions: '0+' },
+    // v5 (KIP-890 part 2): the producer id and the bumped epoch for the next transaction.
+    { name: 'producerId', type: 'int64', versions: '5+', default: '-1', ignorable: true },
+    { name: 'producerEpoch', type: 'int16', versions: '5+', default: '-1', ignorable: true },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// TxnOffsetCommit (key 28)
+
+export const TxnOffsetCommitRequestDef: MessageDef = {
+  name: 'TxnOffsetCommitRequest',
+  apiKey: 28,
+  type: 'request',
+  validVersions: '0-6',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'transactionalId', type: 'string', versions: '0+' },
+    { name: 'groupId', type: 'string', versions: '0+' },
+    { name: 'producerId', type: 'int64', versions: '0+' },
+    { name: 'producerEpoch', type: 'int16', versions: '0+' },
+    // v3+ group metadata (KIP-447), not ignorable: the coordinator fences zombies with it, so
+    // Java refuses to send it to a broker older than v3 rather than drop it. Kafka 3.x named the
+    // first one GenerationId (same bytes); it is the member epoch under the consumer protocol.
+    { name: 'generationIdOrMemberEpoch', type: 'int32', versions: '3+', default: '-1' },
+    { name: 'memberId', type: 'string', versions: '3+', default: '' },
+    { name: 'groupInstanceId', type: 'string', versions: '3+', nullableVersions: '3+', default: 'null' },
+    {
+      name: 'topics',
+      type: '[]TxnOffsetCommitRequestTopic',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0-5', ignorable: true },
+        { name: 'topicId', type: 'uuid', versions: '6+', ignorable: true },
+        {
+          name: 'partitions',
+          type: '[]TxnOffsetCommitRequestPartition',
+          versions: '0+',
+          fields: [
+            { name: 'partitionIndex', type: 'int32', versions: '0+' },
+            { name: 'committedOffset', type: 'int64', versions: '0+' },
+            { name: 'committedLeaderEpoch', type: 'int32', versions: '2+', default: '-1', ignorable: true },
+            { name: 'committedMetadata', type: 'string', versions: '0+', nullableVersions: '0+' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+export const TxnOffsetCommitResponseDef: MessageDef = {
+  name: 'TxnOffsetCommitResponse',
+  apiKey: 28,
+  type: 'response',
+  validVersions: '0-6',
+  flexibleVersions: '3+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '0+' },
+    {
+      name: 'topics',
+      type: '[]TxnOffsetCommitResponseTopic',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0-5', ignorable: true },
+        { name: 'topicId', type: 'uuid', versions: '6+', ignorable: true },
+        {
+          name: 'partitions',
+          type: '[]TxnOffsetCommitResponsePartition',
+          versions: '0+',
+          fields: [
+            { name: 'partitionIndex', type: 'int32', versions: '0+' },
+            { name: 'errorCode', type: 'int16', versions: '0+' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
 /** Request and response descriptions by API key. */
 export const MESSAGE_DEFS: Readonly<Record<number, { request: MessageDef; response: MessageDef }>> = {
   0: { request: ProduceRequestDef, response: ProduceResponseDef },
   3: { request: MetadataRequestDef, response: MetadataResponseDef },
+  10: { request: FindCoordinatorRequestDef, response: FindCoordinatorResponseDef },
   17: { request: SaslHandshakeRequestDef, response: SaslHandshakeResponseDef },
   18: { request: ApiVersionsRequestDef, response: ApiVersionsResponseDef },
   22: { request: InitProducerIdRequestDef, response: InitProducerIdResponseDef },
+  24: { request: AddPartitionsToTxnRequestDef, response: AddPartitionsToTxnResponseDef },
+  25: { request: AddOffsetsToTxnRequestDef, response: AddOffsetsToTxnResponseDef },
+  26: { request: EndTxnRequestDef, response: EndTxnResponseDef },
+  28: { request: TxnOffsetCommitRequestDef, response: TxnOffsetCommitResponseDef },
   36: { request: SaslAuthenticateRequestDef, response: SaslAuthenticateResponseDef },
 };

@@ -1,7 +1,8 @@
 /**
- * Typed shapes of the messages kafka-wire speaks. Decoded messages carry every field (fields
- * outside the decoded version hold their defaults). Request inputs may leave out fields that
- * have defaults. Structs of flexible versions may carry `_unknownTaggedFields`.
+ * Typed shapes of the messages kafka-wire speaks, and the enumerations their fields take
+ * (CoordinatorKeyType). Decoded messages carry every field (fields outside the decoded version
+ * hold their defaults). Request inputs may leave out fields that have defaults. Structs of
+ * flexible versions may carry `_unknownTaggedFields`.
  */
 import type { RawTaggedField } from './engine.js';
 
@@ -234,23 +235,204 @@ export interface SaslAuthenticateResponse extends Tagged {
   sessionLifetimeMs: bigint;
 }
 
+// ---- FindCoordinator (10) -------------------------------------------------------------------
+
+/** FindCoordinator key types (v1+). */
+export const CoordinatorKeyType = {
+  Group: 0,
+  Transaction: 1,
+  /** v6+ (KIP-932): the key is "groupId:topicId:partition". */
+  Share: 2,
+} as const;
+
+export interface FindCoordinatorRequest extends Tagged {
+  /** v0-v3: the one key (group id or transactional id). */
+  key?: string;
+  /** v1+: a CoordinatorKeyType; v0 knows only groups. */
+  keyType?: number;
+  /** v4+: every key to look up (KIP-699). */
+  coordinatorKeys?: string[];
+}
+
+export interface Coordinator extends Tagged {
+  key: string;
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface FindCoordinatorResponse extends Tagged {
+  throttleTimeMs: number;
+  /** v0-v3 (the one key's answer); v4+ answers in `coordinators`. */
+  errorCode: number;
+  errorMessage: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+  /** v4+. */
+  coordinators: Coordinator[];
+}
+
+// ---- AddPartitionsToTxn (24) ----------------------------------------------------------------
+
+export interface AddPartitionsToTxnTopic extends Tagged {
+  name: string;
+  partitions: number[];
+}
+
+export interface AddPartitionsToTxnTransaction extends Tagged {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: AddPartitionsToTxnTopic[];
+}
+
+export interface AddPartitionsToTxnRequest extends Tagged {
+  /** v4+: the broker-to-broker form. */
+  transactions?: AddPartitionsToTxnTransaction[];
+  /** v0-v3: what a client sends. */
+  v3AndBelowTransactionalId?: string;
+  v3AndBelowProducerId?: bigint;
+  v3AndBelowProducerEpoch?: number;
+  v3AndBelowTopics?: AddPartitionsToTxnTopic[];
+}
+
+export interface AddPartitionsToTxnPartitionResult extends Tagged {
+  partitionIndex: number;
+  partitionErrorCode: number;
+}
+
+export interface AddPartitionsToTxnTopicResult extends Tagged {
+  name: string;
+  resultsByPartition: AddPartitionsToTxnPartitionResult[];
+}
+
+export interface AddPartitionsToTxnResult extends Tagged {
+  transactionalId: string;
+  topicResults: AddPartitionsToTxnTopicResult[];
+}
+
+export interface AddPartitionsToTxnResponse extends Tagged {
+  throttleTimeMs: number;
+  /** v4+. */
+  errorCode: number;
+  /** v4+. */
+  resultsByTransaction: AddPartitionsToTxnResult[];
+  /** v0-v3. */
+  resultsByTopicV3AndBelow: AddPartitionsToTxnTopicResult[];
+}
+
+// ---- AddOffsetsToTxn (25) -------------------------------------------------------------------
+
+export interface AddOffsetsToTxnRequest extends Tagged {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  groupId: string;
+}
+
+export interface AddOffsetsToTxnResponse extends Tagged {
+  throttleTimeMs: number;
+  errorCode: number;
+}
+
+// ---- EndTxn (26) ----------------------------------------------------------------------------
+
+export interface EndTxnRequest extends Tagged {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** true commits, false aborts. */
+  committed: boolean;
+}
+
+export interface EndTxnResponse extends Tagged {
+  throttleTimeMs: number;
+  errorCode: number;
+  /** v5+ (transactions V2): the producer id for the next transaction; -1 before v5. */
+  producerId: bigint;
+  /** v5+: the bumped epoch for the next transaction; -1 before v5. */
+  producerEpoch: number;
+}
+
+// ---- TxnOffsetCommit (28) -------------------------------------------------------------------
+
+export interface TxnOffsetCommitRequestPartition extends Tagged {
+  partitionIndex: number;
+  committedOffset: bigint;
+  /** v2+. */
+  committedLeaderEpoch?: number;
+  committedMetadata: string | null;
+}
+
+export interface TxnOffsetCommitRequestTopic extends Tagged {
+  /** v0-v5. */
+  name?: string;
+  /** v6+. */
+  topicId?: Uint8Array;
+  partitions: TxnOffsetCommitRequestPartition[];
+}
+
+export interface TxnOffsetCommitRequest extends Tagged {
+  transactionalId: string;
+  groupId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** v3+: the consumer's generation (classic protocol) or member epoch (consumer protocol). */
+  generationIdOrMemberEpoch?: number;
+  /** v3+. */
+  memberId?: string;
+  /** v3+. */
+  groupInstanceId?: string | null;
+  topics: TxnOffsetCommitRequestTopic[];
+}
+
+export interface TxnOffsetCommitResponsePartition extends Tagged {
+  partitionIndex: number;
+  errorCode: number;
+}
+
+export interface TxnOffsetCommitResponseTopic extends Tagged {
+  name: string;
+  topicId: Uint8Array;
+  partitions: TxnOffsetCommitResponsePartition[];
+}
+
+export interface TxnOffsetCommitResponse extends Tagged {
+  throttleTimeMs: number;
+  topics: TxnOffsetCommitResponseTopic[];
+}
+
 // ---- By API key -----------------------------------------------------------------------------
 
 export interface RequestBodies {
   0: ProduceRequest;
   3: MetadataRequest;
+  10: FindCoordinatorRequest;
   17: SaslHandshakeRequest;
   18: ApiVersionsRequest;
   22: InitProducerIdRequest;
+  24: AddPartitionsToTxnRequest;
+  25: AddOffsetsToTxnRequest;
+  26: EndTxnRequest;
+  28: TxnOffsetCommitRequest;
   36: SaslAuthenticateRequest;
 }
 
 export interface ResponseBodies {
   0: ProduceResponse;
   3: MetadataResponse;
+  10: FindCoordinatorResponse;
   17: SaslHandshakeResponse;
   18: ApiVersionsResponse;
   22: InitProducerIdResponse;
+  24: AddPartitionsToTxnResponse;
+  25: AddOffsetsToTxnResponse;
+  26: EndTxnResponse;
+  28: TxnOffsetCommitResponse;
   36: SaslAuthenticateResponse;
 }
 
