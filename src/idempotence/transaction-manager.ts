@@ -50,6 +50,17 @@
  *   connection allows in steady state).
  * - Other partitions adopt the new epoch (sequence 0) at their next fresh batch, once their own
  *   incomplete batches are done.
+ *
+ * Transactional producers (`transactional: true`; src/transactions/ builds on this class, which
+ * stays the one owner of the producer id, epoch and sequences): the epoch is never bumped
+ * locally. A gap in the sequences makes the transaction abortable instead, and the abort bumps
+ * the epoch through the coordinator (InitProducerId with the current id and epoch, or EndTxn v5),
+ * after which resetSequences() starts every partition at 0. So, as Java's canRetry for
+ * transactions: a batch refused with INVALID_PRODUCER_EPOCH, PRODUCER_FENCED or
+ * UNKNOWN_PRODUCER_ID fails, and OUT_OF_ORDER_SEQUENCE_NUMBER fails the partition's oldest
+ * incomplete batch (the gap is real) while later ones, echoes of it, are retried in order.
+ * requestEpochBump still marks the partition (its later batches are held back, and
+ * isEpochBumpRequired tells the transactional layer); bumpEpochIfRequired is not called.
  */
 import type { TopicPartition } from '../accumulator/cluster-view.js';
 import { incrementSequence, sequenceAfter } from '../protocol/sequence.js';
@@ -106,15 +117,45 @@ interface PartitionSequences {
 export class TransactionManager {
   producerId = NO_PRODUCER_ID;
   producerEpoch = -1;
+  /** A transactional producer's state: epoch bumps go through the coordinator (see the class comment). */
+  readonly transactional: boolean;
   /** The producer id must be (re)initialized with InitProducerId before anything is drained. */
   private idRequired = true;
   private epochBumpRequired = false;
   private readonly partitionsToRewrite = new Set<TopicPartition>();
   private readonly partitions = new Map<TopicPartition, PartitionSequences>();
   /** Batches an unanswered attempt may have written (see the class comment). */
-  private readonly uncertain = new WeakSet<SequencedBatch>();
+  private uncertain = new WeakSet<SequencedBatch>();
   /** Each batch's ordinal within its partition, in drain order (split parts share their batch's). */
-  private readonly ordinals = new WeakMap<SequencedBatch, number>();
+  private ordinals = new WeakMap<SequencedBatch, number>();
+
+  constructor(options: { transactional?: boolean } = {}) {
+    this.transactional = options.transactional ?? false;
+  }
+
+  /** An attempt of this batch may have been written (its answer never came). */
+  isUncertain(batch: SequencedBatch): boolean {
+    return this.uncertain.has(batch);
+  }
+
+  /** Whether a partition has batches with a sequence that are not complete. */
+  hasIncomplete(tp: TopicPartition): boolean {
+    return (this.partitions.get(tp)?.incomplete.length ?? 0) > 0;
+  }
+
+  /**
+   * A new epoch from the transaction coordinator (after an abort, or every transaction with
+   * transactions v2): every partition's sequences start at 0 and nothing pending is remembered.
+   * Only called when no batch with a sequence is incomplete (EndTxn and the epoch bump wait for
+   * that), so nothing is renumbered.
+   */
+  resetSequences(): void {
+    this.partitions.clear();
+    this.partitionsToRewrite.clear();
+    this.epochBumpRequired = false;
+    this.uncertain = new WeakSet();
+    this.ordinals = new WeakMap();
+  }
 
   hasProducerId(): boolean {
     return this.producerId >= 0n && !this.idRequired;
@@ -288,6 +329,7 @@ export class TransactionManager {
     const tp = batch.topicPartition;
     const s = this.partitions.get(tp);
     if (!s || !this.current(s, batch)) return 'retry';
+    if (this.transactional) return this.handleTransactionalSequenceError(s, batch, errorName);
     if (errorName === 'INVALID_PRODUCER_EPOCH' || errorName === 'PRODUCER_FENCED') {
       // A batch numbered under an epoch we have bumped since: the broker moved this partition's
       // producer state to a newer epoch (Kafka keeps epochs per partition, some brokers per
@@ -321,6 +363,25 @@ export class TransactionManager {
     const isNext = s.lastAckedSequence < 0 ? batch.baseSequence === 0 : batch.baseSequence === incrementSequence(s.lastAckedSequence, 1);
     if (isNext && s.incomplete[0] === batch) this.requestEpochBump(tp);
     return 'retry';
+  }
+
+  /**
+   * Java's canRetry for a transactional producer: the transaction will be aborted and the epoch
+   * bumped by the coordinator, so nothing is renumbered here. A batch the broker reports as
+   * written (a later sequence was acknowledged) completes; a real gap (the oldest incomplete
+   * batch refused as out of order), a fenced or unknown producer fail the batch; a later batch
+   * refused as out of order is the echo of an earlier one and is retried after it.
+   */
+  private handleTransactionalSequenceError(s: PartitionSequences, batch: SequencedBatch, errorName: string): SequenceErrorVerdict {
+    if (errorName !== 'OUT_OF_ORDER_SEQUENCE_NUMBER') {
+      // The broker keeps nothing of ours at this epoch: an earlier attempt is not in its state.
+      this.uncertain.delete(batch);
+      return 'fail';
+    }
+    const last = incrementSequence(batch.baseSequence, batch.recordCount - 1);
+    if (s.lastAckedSequence >= 0 && !sequenceAfter(last, s.lastAckedSequence)) return 'written';
+    this.uncertain.delete(batch);
+    return s.incomplete[0] === batch ? 'fail' : 'retry';
   }
 
   /**
