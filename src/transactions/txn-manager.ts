@@ -39,7 +39,7 @@ import type { Clock } from '../common/clock.js';
 import { KafkaWireError } from '../errors.js';
 import type { TransactionManager } from '../idempotence/transaction-manager.js';
 import type { Logger } from '../observability/logger.js';
-import { ApiKey } from '../protocol/api-keys.js';
+import { ApiKey, TRANSACTIONS_V1_MAX_VERSION, TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES } from '../protocol/api-keys.js';
 import { errorForCode } from '../protocol/error-codes.js';
 import { CoordinatorCache, CoordinatorType, findCoordinatorRequest, readCoordinatorAnswer, type CoordinatorNode, type FindCoordinatorResponseView } from './coordinators.js';
 import { AbortableTransactionError, FatalTransactionError, TRANSACTION_ABORTED, TransactionError, classifyTxnError, type TxnApi } from './errors.js';
@@ -47,14 +47,14 @@ import { TransactionState, invalidTransition, isTransitionValid } from './transa
 
 const S = TransactionState;
 
-/** Kafka API keys of the transactional requests (the protocol layer names them too). */
+/** Kafka API keys of the transactional requests. */
 export const TxnApiKey = {
-  FindCoordinator: 10,
+  FindCoordinator: ApiKey.FindCoordinator,
   InitProducerId: ApiKey.InitProducerId,
-  AddPartitionsToTxn: 24,
-  AddOffsetsToTxn: 25,
-  EndTxn: 26,
-  TxnOffsetCommit: 28,
+  AddPartitionsToTxn: ApiKey.AddPartitionsToTxn,
+  AddOffsetsToTxn: ApiKey.AddOffsetsToTxn,
+  EndTxn: ApiKey.EndTxn,
+  TxnOffsetCommit: ApiKey.TxnOffsetCommit,
 } as const;
 
 /**
@@ -63,8 +63,8 @@ export const TxnApiKey = {
  * AddPartitionsToTxn v4+ is the brokers' batched verification API, not the client's.
  */
 export const V1_MAX_PRODUCE_VERSION = 11;
-const V1_MAX_TXN_OFFSET_COMMIT_VERSION = 4;
-const V1_MAX_END_TXN_VERSION = 4;
+const V1_MAX_TXN_OFFSET_COMMIT_VERSION = TRANSACTIONS_V1_MAX_VERSION;
+const V1_MAX_END_TXN_VERSION = TRANSACTIONS_V1_MAX_VERSION;
 const V2_MIN_VERSION = 5;
 const CLIENT_MAX_ADD_PARTITIONS_VERSION = 3;
 /** InitProducerId v3 carries the producer id and epoch to bump (KIP-360). */
@@ -946,7 +946,7 @@ export class TxnManager {
           groupId: group.groupId,
           producerId: this.tm.producerId,
           producerEpoch: this.tm.producerEpoch,
-          ...(version >= 3 ? { generationId: group.generationId, memberId: group.memberId, groupInstanceId: group.groupInstanceId } : {}),
+          ...(version >= 3 ? { generationIdOrMemberEpoch: group.generationId, memberId: group.memberId, groupInstanceId: group.groupInstanceId } : {}),
           topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
         };
       },
@@ -981,7 +981,8 @@ export class TxnManager {
         else if (retry) this.retry(r); // only the offsets not yet committed go again
         else r.result.done();
       },
-      v2 ? { min: V2_MIN_VERSION } : { max: V1_MAX_TXN_OFFSET_COMMIT_VERSION },
+      // v6 names topics by id, which the offsets given here do not carry.
+      v2 ? { min: V2_MIN_VERSION, max: TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES } : { max: V1_MAX_TXN_OFFSET_COMMIT_VERSION },
     );
     return r;
   }

@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/common/clock.js';
 import { TransactionManager } from '../../src/idempotence/transaction-manager.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { errorForName } from '../../src/protocol/error-codes.js';
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, type MessageApiKey } from '../../src/protocol/messages/index.js';
 import { AbortableTransactionError, FatalTransactionError } from '../../src/transactions/errors.js';
 import { TxnApiKey, TxnManager, type TxnChannel, type TxnNetwork } from '../../src/transactions/txn-manager.js';
 
@@ -64,11 +65,17 @@ class ScriptedNetwork implements TxnNetwork {
       nodeId,
       send: (apiKey, version, body) => {
         const api = API_NAMES[apiKey]!;
-        this.sent.push({ api, nodeId, version, body });
+        // Both directions go through the real codecs: what TxnManager writes must encode at
+        // that version (a field the version lacks would throw), and it reads decoded answers.
+        const k = apiKey as Exclude<MessageApiKey, 0>;
+        const frame = encodeRequest(k, version, { correlationId: 1, clientId: 'test' }, body as never);
+        const decoded = decodeRequest(frame, { strict: true }).body as unknown as Record<string, unknown>;
+        this.sent.push({ api, nodeId, version, body: decoded });
         const next = this.script.get(api)?.shift();
         if (next === 'drop') return Promise.reject(new Error('connection lost'));
-        if (typeof next === 'object') return Promise.resolve(next);
-        return Promise.resolve(this.defaultAnswer(api, version, body, next === undefined ? 0 : code(next)));
+        const answer = typeof next === 'object' ? next : this.defaultAnswer(api, version, decoded, next === undefined ? 0 : code(next));
+        const bytes = encodeResponse(k, version, 1, answer as never);
+        return Promise.resolve(decodeResponse(k, version, bytes, { strict: true }).body);
       },
     };
   }
@@ -162,7 +169,7 @@ describe('initTransactions', () => {
     await drive();
     await r.promise;
     expect(net.apis()).toEqual(['FindCoordinator', 'InitProducerId']);
-    expect(net.sent[0]!.body).toEqual({ keyType: 1, coordinatorKeys: ['tx-1'] });
+    expect(net.sent[0]!.body).toMatchObject({ keyType: 1, coordinatorKeys: ['tx-1'] });
     expect(net.sent[1]).toMatchObject({ nodeId: 2, body: { transactionalId: 'tx-1', transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 } });
     expect(txn.state).toBe('READY');
     expect([tm.producerId, tm.producerEpoch]).toEqual([4000n, 0]);
@@ -343,14 +350,14 @@ describe('transactions v1 (Kafka 3.x)', () => {
     await r.promise;
     expect(net.apis()).toEqual(['AddOffsetsToTxn', 'FindCoordinator', 'TxnOffsetCommit']);
     expect(net.sent[0]).toMatchObject({ nodeId: 2, body: { transactionalId: 'tx-1', producerId: 4000n, producerEpoch: 0, groupId: 'g1' } });
-    expect(net.sent[1]!.body).toEqual({ keyType: 0, coordinatorKeys: ['g1'] });
+    expect(net.sent[1]!.body).toMatchObject({ keyType: 0, coordinatorKeys: ['g1'] });
     expect(net.sent[2]).toMatchObject({
       nodeId: 3,
       version: 4,
       body: {
         transactionalId: 'tx-1',
         groupId: 'g1',
-        generationId: 3,
+        generationIdOrMemberEpoch: 3,
         memberId: 'm-1',
         groupInstanceId: null,
         topics: [{ name: 'in', partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: '' }, { partitionIndex: 1, committedOffset: 7n }] }],
