@@ -7,6 +7,8 @@ export interface KafkaNode {
   /** PLAINTEXT listener on 127.0.0.1. */
   port: number;
   controllerPort: number;
+  /** Ports of the listeners beyond PLAINTEXT (the secured cluster's), by listener name. */
+  ports?: Record<string, number>;
   /** Holds server.properties and data/ (removed by down). */
   dir: string;
   log: string;
@@ -16,6 +18,8 @@ export interface KafkaNode {
 
 export interface KafkaState {
   kind: 'kafka';
+  /** The Kafka version the nodes run (tools/kafka/pom.xml's, or --kafka-version's). */
+  version?: string;
   clusterId: string;
   root: string;
   /** `127.0.0.1:PORT,...` */
@@ -27,6 +31,107 @@ export interface KafkaState {
   alive?: boolean;
   /** true when `up` found the cluster already running. */
   reused?: boolean;
+}
+
+/** SASL mechanisms of the secured cluster's SASL listeners. */
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
+
+/** Listener names of the secured cluster (tools/broker/secure.mjs LISTENERS documents each). */
+export type SecureListenerName =
+  | 'PLAINTEXT'
+  | 'SSL'
+  | 'MTLS'
+  | 'SSL_WRONG_HOST'
+  | 'SSL_UNTRUSTED'
+  | 'SASL_PLAINTEXT'
+  | 'SASL_SSL'
+  | 'SASL_PLAINTEXT_REAUTH'
+  | 'SASL_SSL_REAUTH';
+
+export interface SecureListener {
+  securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  /** `127.0.0.1:PORT,...`, one entry per broker. */
+  bootstrap: string;
+  ports: number[];
+  about: string;
+  /** TLS listeners: 'none' or 'required' (MTLS). */
+  clientAuth?: 'none' | 'required';
+  /** What the broker presents: its SANs, and the issuer when it is not the trusted CA. */
+  certificate?: { sans: string[]; issuer?: string };
+  /** The error listeners: what a client configured from the listener's file meets. */
+  expect?: string;
+  /** MTLS: the principal the client certificate maps to. */
+  principal?: string;
+  /** SASL listeners. */
+  mechanisms?: SaslMechanism[];
+  /** SASL listeners: connections.max.reauth.ms (KIP-368), null when not set. */
+  reauthMs?: number | null;
+  /** Java client properties file (listeners without SASL). */
+  clientConfig?: string;
+  /** Java client properties file per mechanism (SASL listeners; as alice, or OAuth client kafka-wire-client). */
+  clientConfigs?: Record<SaslMechanism, string>;
+}
+
+/** The secured cluster as <state>/secure/description.json describes it. */
+export interface SecureClusterDescription {
+  kind: 'kafka-secure';
+  version: string;
+  clusterId: string;
+  stateDir: string;
+  startedAt: string;
+  /** Path of description.json. */
+  description: string;
+  brokers: { id: number; pid: number; log: string; ports: Record<SecureListenerName | 'CONTROLLER', number> }[];
+  listeners: Record<SecureListenerName, SecureListener>;
+  /** SASL users (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512): admin, alice, bob, limited, nowrite. */
+  users: Record<'admin' | 'alice' | 'bob' | 'limited' | 'nowrite', { principal: string; password: string; mechanisms: SaslMechanism[]; rights: string }>;
+  mtls: { principal: string; rights: string };
+  oauth: {
+    issuer: string;
+    audience: string;
+    scope: string;
+    tokenEndpoint: string;
+    jwksEndpoint: string;
+    /** GET: {"tokens":{"<client id>":N},"refused":N} */
+    statsEndpoint: string;
+    pid: number;
+    log: string;
+    /** The JVM system property a Java client needs the token endpoint in (Kafka 4). */
+    allowedUrlsProperty: string;
+    /** `-D<allowedUrlsProperty>=<tokenEndpoint>` */
+    javaOption: string;
+    clients: Record<string, { principal: string; secret: string; lifetimeS: number; rights: string; about: string }>;
+  };
+  /** The certificate material (paths); `password` opens the PKCS12/JKS stores and the encrypted keys. */
+  tls: {
+    password: string;
+    ca: { pem: string; key: string; p12: string; jks: string };
+    broker: { cert: string; key: string; keystorePem: string; sans: string[] };
+    wrongHost: { keystorePem: string; sans: string[] };
+    client: {
+      cn: string;
+      cert: string;
+      chain: string;
+      key: string;
+      /** PBE-SHA1-3DES (Java 17 reads it). */
+      encryptedKey: string;
+      /** PBES2 / AES-256-CBC (Java 17 does not read it). */
+      encryptedKeyPbes2: string;
+      keystorePem: string;
+      p12: string;
+      jks: string;
+    };
+    untrustedCa: { pem: string; key: string };
+    untrustedBroker: { keystorePem: string };
+    untrustedClient: { cn: string; cert: string; chain: string; key: string; keystorePem: string; p12: string };
+  };
+  acls: { principal: string; resourceType: string; name: string; pattern: string; operation: string }[];
+}
+
+export interface SecureClusterState extends SecureClusterDescription {
+  reused?: boolean;
+  managed?: boolean;
+  alive?: boolean;
 }
 
 export interface MockState {
@@ -65,12 +170,27 @@ export function probeMetadata(
 /** ApiVersions v0: apiKey -> supported version range. */
 export function probeApiVersions(host: string, port: number, timeoutMs?: number): Promise<Map<number, { min: number; max: number }>>;
 
-/** lease: share the cluster with other lease holders; release with kafkaRelease(). */
-export function kafkaUp(opts?: { brokers?: number; log?: Log; lease?: boolean }): Promise<KafkaState>;
+/** tools/kafka/pom.xml's Kafka version: what `up` runs without --kafka-version. */
+export const DEFAULT_KAFKA_VERSION: string;
+/** The versions `up --kafka-version` takes, the default first. */
+export function kafkaVersions(): string[];
+/**
+ * lease: share the cluster with other lease holders; release with kafkaRelease().
+ * version: another Kafka (kafkaVersions()) in a state dir and on ports of its own.
+ */
+export function kafkaUp(opts?: { brokers?: number; log?: Log; lease?: boolean; version?: string }): Promise<KafkaState>;
 /** Drop this process's lease; stops a managed cluster nobody else holds. Resolves true if stopped. */
-export function kafkaRelease(): Promise<boolean>;
-export function kafkaDown(): Promise<{ pids: number[]; killed: number[] } | null>;
-export function kafkaStatus(): KafkaState | null;
+export function kafkaRelease(opts?: { version?: string }): Promise<boolean>;
+export function kafkaDown(opts?: { version?: string }): Promise<{ pids: number[]; killed: number[] } | null>;
+export function kafkaStatus(opts?: { version?: string }): KafkaState | null;
+
+/** The secured cluster (tools/broker/secure.mjs); `lease` as for kafkaUp. */
+export function secureUp(opts?: { brokers?: number; log?: Log; lease?: boolean; tokenLifetimeS?: number }): Promise<SecureClusterState>;
+export function secureRelease(): Promise<boolean>;
+export function secureDown(): Promise<{ pids: number[]; killed: number[] } | null>;
+export function secureStatus(): (Partial<SecureClusterDescription> & { nodes: KafkaNode[]; alive: boolean; managed: boolean; startedAt: string }) | null;
+/** <state>/secure */
+export function secureDir(): string;
 export function kafkaPrepare(opts?: { log?: Log }): Promise<{ classpath: number; helpersJar: string; mockClientJar: string }>;
 export function kafkaClasspath(opts?: { log?: Log; pom?: string }): Promise<{ cp: string; argFile: string }>;
 /** 'kafka': Kafka 4.x's Java client; 'mock': kafka-clients 2.3.1, which librdkafka's mock understands. */

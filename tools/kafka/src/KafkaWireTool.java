@@ -18,6 +18,9 @@
 //   metadata --bootstrap B [--topic T] [--timeout-ms MS]
 //       one line shaped like `kcat -L -J`: {"brokers":[{"id","name":"host:port"}],
 //       "topics":[{"topic","error"?,"partitions":[{"partition","leader","replicas":[{"id"}],"isrs":[{"id"}]}]}]}
+//   Every command but serve also takes --client-config FILE: a Java client properties file
+//   (security.protocol, ssl.*, sasl.*: the secured test cluster's, tools/broker/secure.mjs)
+//   applied before the command's own settings; --bootstrap still names the servers.
 //   serve
 //       a long-lived helper: stdin carries one JSON request per line {"id","args":[...],"input"?},
 //       each runs on its own thread, and stdout carries one response per line
@@ -231,16 +234,42 @@ public final class KafkaWireTool {
     return m;
   }
 
-  private static AdminClient admin(Map<String, List<String>> o, long requestTimeoutMs, long apiTimeoutMs) {
+  /**
+   * A client's base properties: the --client-config file (if any), then --bootstrap.
+   * An OAUTHBEARER token endpoint named by the file is added to the JVM's allow-list
+   * (org.apache.kafka.sasl.oauthbearer.allowed.urls, which Kafka 4 checks before fetching any
+   * OAuth URL): the file is the test cluster's own, and this JVM serves many of them.
+   */
+  private static Properties clientProps(Map<String, List<String>> o) throws Exception {
     Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, req(o, "bootstrap"));
+    Optional<String> file = opt(o, "client-config");
+    if (file.isPresent()) {
+      try (InputStream in = new java.io.FileInputStream(file.get())) {
+        p.load(in);
+      }
+      String url = p.getProperty("sasl.oauthbearer.token.endpoint.url");
+      if (url != null && (url.startsWith("http://") || url.startsWith("https://"))) allowOAuthUrl(url);
+    }
+    p.put("bootstrap.servers", req(o, "bootstrap"));
+    return p;
+  }
+
+  private static synchronized void allowOAuthUrl(String url) {
+    String key = "org.apache.kafka.sasl.oauthbearer.allowed.urls";
+    String now = System.getProperty(key, "");
+    for (String u : now.split(",")) if (u.trim().equals(url)) return;
+    System.setProperty(key, now.isBlank() ? url : now + "," + url);
+  }
+
+  private static AdminClient admin(Map<String, List<String>> o, long requestTimeoutMs, long apiTimeoutMs) throws Exception {
+    Properties p = clientProps(o);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestTimeoutMs));
     // default.api.timeout.ms is newer than kafka-clients 2.3 (which would warn about it).
     if (AdminClientConfig.configNames().contains("default.api.timeout.ms")) p.put("default.api.timeout.ms", String.valueOf(apiTimeoutMs));
     return AdminClient.create(p);
   }
 
-  private static AdminClient admin(Map<String, List<String>> o) {
+  private static AdminClient admin(Map<String, List<String>> o) throws Exception {
     return admin(o, 20_000, 60_000);
   }
 
@@ -274,8 +303,7 @@ public final class KafkaWireTool {
         ObjectNode t = topics.addObject();
         t.put("topic", topic.get());
         ArrayNode parts = t.putArray("partitions");
-        Properties cp = new Properties();
-        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, req(o, "bootstrap"));
+        Properties cp = clientProps(o);
         cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         cp.put("allow.auto.create.topics", "false");
@@ -369,8 +397,7 @@ public final class KafkaWireTool {
     String topic = req(o, "topic");
     long expected = Long.parseLong(opt(o, "expected").orElse("-1"));
     long timeoutMs = Long.parseLong(opt(o, "timeout-ms").orElse("30000"));
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, req(o, "bootstrap"));
+    Properties p = clientProps(o);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -431,8 +458,7 @@ public final class KafkaWireTool {
 
   private static void produce(Map<String, List<String>> o, InputStream stdin, PrintStream out) throws Exception {
     String topic = req(o, "topic");
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, req(o, "bootstrap"));
+    Properties p = clientProps(o);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.putAll(kvs(o, "producer-property"));
