@@ -27,10 +27,13 @@ import { SystemClock, type Clock } from './common/clock.js';
 import { getCodec, isSyncCodec, type CompressionCodec } from './compression/index.js';
 import { COMPRESSION_IDS, type CompressionName } from './compression/codec.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
-import { ConfigError, KafkaWireError } from './errors.js';
+import { AuthenticationError, ConfigError, KafkaWireError } from './errors.js';
 import { prefixedLogger, type Logger, type UserLogger } from './observability/logger.js';
 import { ProducerMetrics } from './observability/metrics.js';
 import { ConnectionPool } from './network/connection-pool.js';
+import { channelSecurityFrom } from './network/channel-security.js';
+import type { SaslAuthenticator } from './network/sasl/index.js';
+import { ConnectionAuthenticator, type SaslRequest } from './network/sasl-authentication.js';
 import type { Transport } from './network/transport.js';
 import { UNKNOWN_PARTITION, choosePartition, murmur2, toPositive, type Partitioner, type PartitioningOptions, type TopicPartitionsView } from './partitioner/index.js';
 import { RECORD_BATCH_HEADER_SIZE, estimateRecordSizeUpperBound, type RecordHeaderInput } from './protocol/record-batch.js';
@@ -164,13 +167,12 @@ export class Producer {
   private readonly validTopics = new Set<string>();
   private keyScratch = new Uint8Array(256);
   private closePromise: Promise<void> | null = null;
+  /** SASL's shared state (credentials, the OAUTHBEARER token and its refresh timer); null without SASL. */
+  private readonly saslAuthenticator: SaslAuthenticator | null;
 
   constructor(config: ProducerConfig, internals: ProducerInternals = {}) {
     if (config === null || typeof config !== 'object') throw new ConfigError('config', 'the Producer needs a configuration object');
     const c = (this.config = resolveConfig(config));
-    if (c.str('security.protocol').toUpperCase() !== 'PLAINTEXT') {
-      throw new ConfigError('security.protocol', 'SSL and SASL are being wired in; only PLAINTEXT works in this build');
-    }
     this.runtime = internals.runtime ?? currentRuntime();
     this.clock = internals.clock ?? SystemClock;
     const random = internals.random ?? Math.random;
@@ -226,6 +228,15 @@ export class Producer {
       randomInt: () => Math.floor(random() * 0x80000000),
     });
 
+    // TLS material and SASL credentials are checked (and files read) now: a bad path or a
+    // malformed sasl.jaas.config is a ConfigError here, not a failure of the first record.
+    const security = channelSecurityFrom(c.values, c.explicit, {
+      runtimeName: this.runtime.name,
+      ...(this.runtime.loadTls ? { loadTls: (settings) => this.runtime.loadTls!(settings) } : {}),
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.saslAuthenticator = security.sasl ?? null;
     const transport = internals.transport ?? this.runtime.transport();
     let sender: Sender | null = null;
     this.pool = new ConnectionPool({
@@ -239,11 +250,13 @@ export class Producer {
       maxInFlight: c.int('max.in.flight.requests.per.connection'),
       requestTimeoutMs: c.int('request.timeout.ms'),
       connectionsMaxIdleMs: c.int('connections.max.idle.ms'),
+      ...(security.tls ? { tls: security.tls } : {}),
       onConnected: (conn) => sender!.handshake(conn),
       onReady: () => sender?.wakeup(),
       onWritable: () => sender?.wakeup(),
       onDisconnect: (nodeId, reason) => {
-        if (reason) this.logger.debug(`node ${nodeId} disconnected: ${reason.message}`);
+        if (reason instanceof AuthenticationError) sender?.authenticationFailed(nodeId, reason);
+        else if (reason) this.logger.debug(`node ${nodeId} disconnected: ${reason.message}`);
         sender?.wakeup();
       },
     });
@@ -269,6 +282,17 @@ export class Producer {
       metadata: this.metadata,
       pool: this.pool,
       transactionManager: tm,
+      ...(security.sasl
+        ? {
+            sasl: new ConnectionAuthenticator({
+              authenticator: security.sasl,
+              request: ((conn, apiKey, version, body) => sender!.saslRequest(conn, apiKey, version, body)) as SaslRequest,
+              clock: this.clock,
+              logger: this.logger,
+              random,
+            }),
+          }
+        : {}),
       metrics: this.metricsRegistry,
       clock: this.clock,
       logger: this.logger,
@@ -604,6 +628,7 @@ export class Producer {
     this.accumulator.abortIncompleteBatches(error);
     this.sender.forceClose();
     this.pool.close();
+    this.saslAuthenticator?.close();
   }
 
   // --- introspection ------------------------------------------------------------------------

@@ -49,9 +49,10 @@
 import { ACKNOWLEDGED, FAILED_NOT_WRITTEN, FAILED_OUTCOME_UNKNOWN, type ProducerBatch, type RecordAccumulator } from '../accumulator/index.js';
 import type { TopicPartition } from '../accumulator/cluster-view.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
-import { KafkaWireError, ProtocolError } from '../errors.js';
+import { AuthenticationError, KafkaWireError, ProtocolError } from '../errors.js';
 import type { ProducerMetrics } from '../observability/metrics.js';
-import type { BrokerConnection } from '../network/connection.js';
+import type { BrokerConnection, RequestOptions } from '../network/connection.js';
+import type { ConnectionAuthenticator, SaslRequest, SaslVersions } from '../network/sasl-authentication.js';
 import type { ConnectionPool } from '../network/connection-pool.js';
 import { ApiKey, PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES, SUPPORTED_VERSIONS, pickVersion } from '../protocol/api-keys.js';
 import { ErrorCode, errorForCode, errorForName, kafkaErrorFromCode } from '../protocol/error-codes.js';
@@ -112,6 +113,11 @@ export interface SenderDeps {
   readonly random: () => number;
   /** Runs a pass on a macrotask (the Runtime's schedule; Node: setImmediate). */
   readonly schedule?: (fn: () => void) => void;
+  /**
+   * SASL (security.protocol SASL_PLAINTEXT / SASL_SSL): each connection authenticates with it
+   * after ApiVersions, before it counts as ready. Absent: no SASL.
+   */
+  readonly sasl?: ConnectionAuthenticator;
   /** diagnostics_channel hooks (request/response); may be no-ops. */
   readonly onRequest?: (info: { nodeId: number; apiKey: number; apiVersion: number; bytes: number }) => void;
   readonly onResponse?: (info: { nodeId: number; apiKey: number; apiVersion: number; latencyMs: number; error?: Error }) => void;
@@ -198,7 +204,7 @@ export class Sender {
     d.metadata.onUpdateRequested = () => this.wakeup();
   }
 
-  /** The ConnectionPool's handshake hook: ApiVersions with the KIP-511 fallback. */
+  /** The ConnectionPool's handshake hook: ApiVersions with the KIP-511 fallback, then SASL if configured. */
   readonly handshake = async (connection: BrokerConnection): Promise<void> => {
     let version = SUPPORTED_VERSIONS[ApiKey.ApiVersions].max;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -216,10 +222,25 @@ export class Sender {
       const problem = this.produceProblem(connection.broker, produce);
       if (problem) this.d.logger.warn(problem.message);
       this.apiVersions.set(connection.nodeId, ranges);
+      if (this.d.sasl) await this.d.sasl.authenticate(connection, this.saslVersions(connection, ranges));
       this.d.logger.debug(`connected to ${connection.broker}: Produce v${produce}, Metadata v${this.versionFrom(ranges, ApiKey.Metadata)}`);
       return;
     }
   };
+
+  /** The SASL versions to use with a broker: SaslHandshake v1 (Kafka-framed tokens) is the least we speak. */
+  private saslVersions(connection: BrokerConnection, ranges: ApiRanges): SaslVersions {
+    const handshake = this.versionFrom(ranges, ApiKey.SaslHandshake);
+    const authenticate = this.versionFrom(ranges, ApiKey.SaslAuthenticate);
+    if (handshake === null || authenticate === null) {
+      throw new AuthenticationError(
+        'UNSUPPORTED_SASL_MECHANISM',
+        `${connection.broker} does not offer SaslHandshake v1 and SaslAuthenticate (Kafka 1.0+), which SASL needs`,
+        { broker: connection.broker },
+      );
+    }
+    return { handshake, authenticate };
+  }
 
   /** Why batches cannot be produced to a broker with Produce `version` (null: none we speak). */
   private produceProblem(broker: string, version: number | null): KafkaWireError | null {
@@ -497,13 +518,14 @@ export class Sender {
     apiKey: K,
     version: number,
     body: RequestBodies[K],
+    options?: RequestOptions,
   ): Promise<ResponseBodies[K]> {
     const frame = encodeRequest(apiKey, version, { correlationId: 0, clientId: this.d.config.clientId }, body, { sizePrefix: true });
     const started = this.d.clock.now();
     this.track(conn.nodeId, apiKey, version, frame.length);
     let bytes: Uint8Array;
     try {
-      bytes = await conn.request({ buffer: frame });
+      bytes = await conn.request({ buffer: frame }, options);
     } catch (e) {
       this.responded(conn.nodeId, apiKey, version, started, e as Error);
       throw e;
@@ -940,6 +962,35 @@ export class Sender {
       }
     }
     return next;
+  }
+
+  /** The SASL requests of an authentication: the control-request path, exempt from the pause and the in-flight limit. */
+  readonly saslRequest: SaslRequest = (conn, apiKey, version, body) => this.controlRequest(conn, apiKey, version, body, { authentication: true });
+
+  /**
+   * A connection to `nodeId` failed to authenticate (SASL, or the TLS handshake). The same
+   * credentials fail the same way, so nothing waits for delivery.timeout.ms: the batches queued
+   * for any broker that has no working connection fail now with `error`, and so do the sends
+   * waiting for metadata when no broker is reachable at all; brokers that did authenticate keep
+   * their batches. Later sends try again (after the reconnect backoff), so fixed credentials or
+   * certificates recover without a new producer.
+   *
+   * Java differs: NetworkClient makes it a fatal metadata error, so the next send() throws it,
+   * while batches already queued wait for delivery.timeout.ms (its Sender has no path that fails
+   * them); we fail those records too, because a record that waits two minutes for an answer
+   * that is already known is the wait the issue tracker keeps reporting.
+   */
+  authenticationFailed(nodeId: number, error: AuthenticationError): void {
+    const { pool, metadata, accumulator, clock, logger } = this.d;
+    logger.error(error.message);
+    const now = clock.now();
+    const failed = accumulator.removeQueuedBatches((tp) => {
+      const leader = metadata.leaderFor(tp.topic, tp.partition);
+      return leader < 0 || leader === nodeId || !pool.isConnected(leader);
+    });
+    for (const batch of failed) this.failBatch(batch, error, now, false);
+    if (!pool.hasReadyConnection()) metadata.failWaiters(error);
+    this.wakeup();
   }
 
   private failAll(error: KafkaWireError): void {

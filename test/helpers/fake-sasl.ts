@@ -49,12 +49,20 @@ export class FakeSasl {
   /** Requests that arrived when the broker would not take them (each closed its connection). */
   readonly rejected: { connection: number; apiKey: number; reason: string }[] = [];
   private readonly states = new Map<number, ConnectionSasl>();
+  private readonly users: Map<string, string>;
 
   constructor(
     readonly options: FakeSaslOptions,
     private readonly clock: Clock,
   ) {
     this.mechanisms = options.mechanisms ?? ['PLAIN'];
+    this.users = new Map(Object.entries(options.users));
+  }
+
+  /** Changes (or, with null, removes) a user's password: later authentications see it. */
+  setPassword(user: string, password: string | null): void {
+    if (password === null) this.users.delete(user);
+    else this.users.set(user, password);
   }
 
   private state(connection: number): ConnectionSasl {
@@ -95,7 +103,7 @@ export class FakeSasl {
     const reauthentication = st.phase === 'reauthenticating';
     const parts = new TextDecoder().decode(body.authBytes).split('\u0000');
     const [, user = '', password = ''] = parts;
-    const ok = parts.length === 3 && this.options.users[user] === password;
+    const ok = parts.length === 3 && this.users.get(user) === password;
     this.events.push({ connection, at: this.clock.now(), user, ok, reauthentication });
     if (!ok) {
       return { errorCode: 58, errorMessage: 'Authentication failed: Invalid username or password', authBytes: none, sessionLifetimeMs: 0n };
