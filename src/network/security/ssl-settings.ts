@@ -212,8 +212,10 @@ function nonEmpty(s: string | null): string | null {
 }
 
 function verifyHostname(values: Values): boolean {
+  // An explicit null is Java's null (a properties file can only say ""): no endpoint identification.
+  if (values['ssl.endpoint.identification.algorithm'] === null) return false;
   const algorithm = str(values, 'ssl.endpoint.identification.algorithm', 'https');
-  if (algorithm === null || algorithm === '') return false; // as Java: no endpoint identification
+  if (algorithm === null || algorithm === '') return false;
   if (algorithm.toLowerCase() === 'https') return true;
   throw new ConfigError(
     'ssl.endpoint.identification.algorithm',

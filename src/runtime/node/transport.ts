@@ -1,15 +1,22 @@
 /**
- * The Node.js Transport: plain TCP through `node:net`. This is the only file in kafka-wire that
- * imports `node:net`; everything else talks to the {@link Transport} interface.
+ * The Node.js Transport (Bun runs it too): TCP through `node:net`, and TLS through `node:tls`
+ * over that same TCP socket when the connect options carry `tls` (so keep-alive, no-delay, the
+ * setup timeout, abort and reset behave the same either way). This is the only file in
+ * kafka-wire that opens sockets; everything else talks to the {@link Transport} interface.
+ * Handshake failures are classified by ./tls-errors.ts.
  */
 import * as dns from 'node:dns';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { SystemClock } from '../../common/clock.js';
-import { NetworkError } from '../../errors.js';
+import { NetworkError, type KafkaWireError } from '../../errors.js';
+import type { TlsClientOptions } from '../../network/security/tls-client-options.js';
 import { formatEndpoint } from '../../network/address.js';
 import { LookupLimiter } from '../../network/lookup.js';
 import { describeError } from '../../network/describe-error.js';
 import type { ResolvedAddress, Resolver, Socketish, Transport, TransportConnectOptions } from '../../network/transport.js';
+import { secureContextOptions } from './tls.js';
+import { classifyTlsError, type HandshakeContext } from './tls-errors.js';
 
 export interface NodeTransportOptions {
   /** Initial delay before TCP keep-alive probes, ms (0 = the OS default). Keep-alive is always on. */
@@ -62,15 +69,29 @@ export class NodeTransport implements Transport {
         keepAliveInitialDelay: this.#keepAliveInitialDelayMs,
       });
       let settled = false;
-      const fail = (error: NetworkError): void => {
+      // The socket to tear down on failure: the TCP one, then the TLS one wrapping it.
+      let current: net.Socket = socket;
+      const fail = (error: KafkaWireError): void => {
         if (settled) return;
         settled = true;
         timer.cancel();
         signal?.removeEventListener('abort', onAbort);
-        socket.destroy();
+        current.destroy();
+        if (current !== socket) socket.destroy();
         reject(error);
       };
-      // socket.connection.setup.timeout.ms, through the Clock (which clamps delays above 2^31-1 ms).
+      const established = (stream: Socketish): void => {
+        if (settled) {
+          stream.destroy();
+          return;
+        }
+        settled = true;
+        timer.cancel();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(stream);
+      };
+      // socket.connection.setup.timeout.ms, through the Clock (which clamps delays above 2^31-1 ms);
+      // with TLS it covers the handshake too, as Java's covers the connection until it is ready.
       const timer = SystemClock.setTimer(
         () => fail(new NetworkError(`Connection setup to ${endpoint} timed out after ${options.timeoutMs} ms`, { broker: endpoint })),
         options.timeoutMs,
@@ -82,31 +103,109 @@ export class NodeTransport implements Transport {
       socket.once('error', onError);
       socket.once('connect', () => {
         if (settled) return;
-        settled = true;
-        timer.cancel();
-        signal?.removeEventListener('abort', onAbort);
         socket.removeListener('error', onError);
         socket.setNoDelay(true);
-        resolve(new NodeSocket(socket));
+        if (options.tls === undefined) {
+          established(new NodeSocket(socket));
+          return;
+        }
+        // Errors of the TCP socket surface on the TLS socket from here on; keep one listener so
+        // none is ever unhandled.
+        socket.on('error', () => {});
+        current = startTls(socket, options.tls, options.hostname ?? host, endpoint, established, fail);
       });
     });
   }
 }
 
+/**
+ * The TLS handshake over the connected TCP `socket`: SNI and the host name check use `hostname`
+ * (no SNI for an IP literal, as RFC 6066 wants); the chain is always verified. Calls
+ * `established` on 'secureConnect', `fail` with an AuthenticationError (or a NetworkError for an
+ * ordinary network failure) otherwise.
+ */
+function startTls(
+  socket: net.Socket,
+  options: TlsClientOptions,
+  hostname: string,
+  endpoint: string,
+  established: (stream: Socketish) => void,
+  fail: (error: KafkaWireError) => void,
+): tls.TLSSocket {
+  const secure = tls.connect({
+    socket,
+    ...secureContextOptions(options),
+    ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}),
+    rejectUnauthorized: true,
+    // Node's check with our name: the pool connects to a resolved address and passes the
+    // broker's name apart, so Node's default (servername or host) would check the wrong one.
+    checkServerIdentity: options.checkServerIdentity ? (_name, cert) => tls.checkServerIdentity(hostname, cert) : () => undefined,
+  });
+  const context = (afterHandshake: boolean): HandshakeContext => {
+    let peer: unknown;
+    try {
+      peer = secure.getPeerCertificate();
+    } catch {
+      peer = undefined;
+    }
+    return {
+      endpoint,
+      hostname,
+      sentClientCertificate: options.cert !== undefined,
+      receivedServerCertificate: typeof peer === 'object' && peer !== null && Object.keys(peer).length > 0,
+      customTrust: options.ca !== undefined,
+      minVersion: options.minVersion,
+      maxVersion: options.maxVersion,
+      afterHandshake,
+    };
+  };
+  const onError = (error: Error): void =>
+    fail(
+      classifyTlsError(error, context(false)) ??
+        new NetworkError(`Connection to ${endpoint} failed during the TLS handshake: ${describeError(error)}`, { cause: error, broker: endpoint }),
+    );
+  secure.once('error', onError);
+  secure.once('secureConnect', () => {
+    secure.removeListener('error', onError);
+    established(
+      new NodeSocket(secure, {
+        // A TLS 1.3 broker judges the client certificate after our Finished: its alert arrives
+        // as the first thing read, and is reported as the handshake failure it is.
+        mapError: (error) => classifyTlsError(error, context(true)) ?? error,
+        // TLSSocket cannot reset; the TCP socket under it can (and takes the TLS socket along).
+        reset: () => {
+          if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed) socket.resetAndDestroy();
+          secure.destroy();
+        },
+      }),
+    );
+  });
+  return secure;
+}
+
+interface NodeSocketHooks {
+  /** Turns a stream error into the one reported through onClose. */
+  readonly mapError?: (error: Error) => Error;
+  /** Replaces the abortive close (TLS: reset the TCP socket underneath). */
+  readonly reset?: () => void;
+}
+
 /** Adapts a connected `net.Socket` to {@link Socketish}. */
 class NodeSocket implements Socketish {
   readonly #socket: net.Socket;
+  readonly #hooks: NodeSocketHooks;
   #error: Error | undefined;
   #closed = false;
   #onClose: ((error?: Error) => void) | undefined;
   #onData: ((chunk: Uint8Array) => void) | undefined;
   #onDrain: (() => void) | undefined;
 
-  constructor(socket: net.Socket) {
+  constructor(socket: net.Socket, hooks: NodeSocketHooks = {}) {
     this.#socket = socket;
+    this.#hooks = hooks;
     // Always listen for 'error' (an unhandled one would crash the process); report it on close.
     socket.on('error', (error) => {
-      this.#error ??= error;
+      this.#error ??= hooks.mapError?.(error) ?? error;
     });
     socket.on('close', () => {
       this.#closed = true;
@@ -163,6 +262,10 @@ class NodeSocket implements Socketish {
   }
 
   reset(): void {
+    if (this.#hooks.reset !== undefined) {
+      this.#hooks.reset();
+      return;
+    }
     // SO_LINGER 0 + close: the kernel's send buffer is discarded too and the peer gets an RST.
     if (typeof this.#socket.resetAndDestroy === 'function' && !this.#socket.destroyed) this.#socket.resetAndDestroy();
     else this.#socket.destroy();
