@@ -586,7 +586,20 @@ export class Sender {
         } else {
           const info = errorForCode(body.errorCode);
           if (info.retriable) retryLater(info.name);
-          else this.failAll(kafkaErrorFromCode(body.errorCode, 'InitProducerId'));
+          else {
+            // Fatal for the records waiting now; asked again only after the longest backoff, so
+            // a refused producer does not hammer the broker (and recovers once an ACL is granted).
+            this.initProducerIdBackoffUntil = this.d.clock.now() + Math.max(this.d.config.retryBackoffMaxMs, this.staticBackoffMs);
+            const error =
+              body.errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+                ? new KafkaWireError(
+                    'CLUSTER_AUTHORIZATION_FAILED',
+                    `InitProducerId refused by node ${nodeId}: CLUSTER_AUTHORIZATION_FAILED; the idempotent producer needs IDEMPOTENT_WRITE on the cluster (or set enable.idempotence=false)`,
+                  )
+                : kafkaErrorFromCode(body.errorCode, 'InitProducerId');
+            this.d.logger.error(error.message);
+            this.failAll(error);
+          }
         }
         this.wakeup();
       },

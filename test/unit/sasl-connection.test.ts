@@ -154,4 +154,21 @@ describe('SASL PLAIN on the fake cluster', () => {
     expect(connections.size).toBe(2);
     await producer.close();
   });
+
+  test('no IDEMPOTENT_WRITE: InitProducerId CLUSTER_AUTHORIZATION_FAILED fails the records with the reason, and the producer does not hammer the broker', async () => {
+    const { clock, cluster, producer } = harness({ topics: { t: 1 } });
+    cluster.failNext(ApiKey.InitProducerId, 'CLUSTER_AUTHORIZATION_FAILED', { count: 1_000 });
+    const t = new Tracker(producer, clock);
+    const start = clock.now();
+    for (let i = 0; i < 5; i++) t.send({ topic: 't', value: `v${i}` });
+    await advanceUntil(clock, () => t.done);
+    expect(clock.now() - start).toBeLessThan(5_000);
+    for (const o of t.all()) {
+      expect(o.error?.code).toBe('CLUSTER_AUTHORIZATION_FAILED');
+      expect(o.error?.message).toMatch(/IDEMPOTENT_WRITE/);
+    }
+    await advance(clock, 10_000);
+    expect(cluster.requestsOf(ApiKey.InitProducerId).length).toBeLessThanOrEqual(12); // one per retry.backoff.max.ms
+    await producer.close();
+  });
 });
