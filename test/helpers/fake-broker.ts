@@ -48,6 +48,7 @@ import {
   type SaslHandshakeRequest,
 } from '../../src/protocol/messages/index.js';
 import { FakeSasl, type FakeSaslOptions } from './fake-sasl.js';
+import { FakeTxnCoordinator } from './fake-txn-coordinator.js';
 import { readRecordBatches, type DecodedRecordBatch } from '../../src/protocol/record-batch.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { nodeRuntime } from '../../src/runtime/node/index.js';
@@ -197,6 +198,25 @@ export const MODERN_BROKER: VersionRanges = {
   [ApiKey.Metadata]: [0, 13],
   [ApiKey.ApiVersions]: [0, 4],
   [ApiKey.InitProducerId]: [0, 5],
+  // The transaction APIs (test/helpers/fake-txn-coordinator.ts), as Kafka 4.x lists them.
+  [ApiKey.FindCoordinator]: [0, 6],
+  [ApiKey.AddPartitionsToTxn]: [0, 5],
+  [ApiKey.AddOffsetsToTxn]: [0, 4],
+  [ApiKey.EndTxn]: [0, 5],
+  [ApiKey.TxnOffsetCommit]: [0, 5],
+};
+
+/** A Kafka 3.9-like broker: transactions v1 only (Produce up to v11, EndTxn up to v4). */
+export const KAFKA_3_9: VersionRanges = {
+  [ApiKey.Produce]: [3, 11],
+  [ApiKey.Metadata]: [0, 12],
+  [ApiKey.ApiVersions]: [0, 4],
+  [ApiKey.InitProducerId]: [0, 5],
+  [ApiKey.FindCoordinator]: [0, 5],
+  [ApiKey.AddPartitionsToTxn]: [0, 5],
+  [ApiKey.AddOffsetsToTxn]: [0, 4],
+  [ApiKey.EndTxn]: [0, 4],
+  [ApiKey.TxnOffsetCommit]: [0, 4],
 };
 
 /** A Kafka 2.0-like broker: Produce up to v6 (no zstd), Metadata up to v6, ApiVersions up to v2. */
@@ -209,6 +229,8 @@ export const KAFKA_2_0: VersionRanges = {
 
 export interface StoredBatch {
   baseOffset: bigint;
+  /** A transaction marker (control batch) written by the transaction coordinator. */
+  control?: { commit: boolean };
   producerId: bigint;
   producerEpoch: number;
   baseSequence: number;
@@ -385,6 +407,8 @@ export interface FakeClusterOptions {
   enforceSequences?: boolean;
   /** SASL on every broker (test/helpers/fake-sasl.ts): connections must authenticate first. */
   sasl?: FakeSaslOptions;
+  /** The finalized feature transaction.version (2: KIP-890 transactions v2). Default 1. */
+  transactionVersion?: 1 | 2;
 }
 
 export class FakeBroker {
@@ -422,6 +446,8 @@ export class FakeCluster {
   readonly clusterId = 'fake-cluster';
   /** SASL enforcement and its record (null: the brokers speak no SASL). */
   readonly sasl: FakeSasl | null;
+  /** The transaction and group coordinators (test/helpers/fake-txn-coordinator.ts). */
+  readonly txn: FakeTxnCoordinator;
 
   /** Every request received (decoded), in arrival order. */
   readonly requests: RequestRecord[] = [];
@@ -446,6 +472,82 @@ export class FakeCluster {
     const withSasl = this.sasl ? { ...ranges, [ApiKey.SaslHandshake]: [0, 1] as const, [ApiKey.SaslAuthenticate]: [0, 2] as const } : ranges;
     for (const id of ids) this.brokers.set(id, new FakeBroker(id, `broker${id}.test`, 9092, withSasl));
     this.transport = { connect: (host, port, o) => this.connect(host, port, o) };
+    this.txn = new FakeTxnCoordinator(this);
+    this.txn.transactionVersion = options.transactionVersion ?? 1;
+  }
+
+  /** A new producer id (idempotent or transactional). */
+  allocateProducerId(): bigint {
+    return this.nextProducerId++;
+  }
+
+  /**
+   * Writes a transaction marker (a control batch: one offset, no data records) at the end of a
+   * partition's log, as the coordinator's WriteTxnMarkers does; a marker with a newer epoch moves
+   * the partition's state for that producer to it, fencing older epochs there.
+   */
+  appendControlMarker(topic: string, partition: number, producerId: bigint, producerEpoch: number, commit: boolean): void {
+    const state = this.partitionState(topic, partition);
+    const baseOffset = state.nextOffset;
+    state.nextOffset += 1n;
+    const batch: DecodedRecordBatch = {
+      baseOffset,
+      partitionLeaderEpoch: state.leaderEpoch,
+      magic: 2,
+      crc: 0,
+      attributes: 0x30,
+      compression: 0,
+      timestampType: 'CreateTime',
+      isTransactional: true,
+      isControl: true,
+      lastOffsetDelta: 0,
+      baseTimestamp: BigInt(Math.floor(this.clock.now())),
+      maxTimestamp: BigInt(Math.floor(this.clock.now())),
+      producerId,
+      producerEpoch,
+      baseSequence: -1,
+      recordCount: 1,
+      records: [],
+      sizeInBytes: 0,
+    };
+    state.log.push({ baseOffset, control: { commit }, producerId, producerEpoch, baseSequence: -1, recordCount: 1, compression: 0, nodeId: state.leader, appendedAt: this.clock.now(), batch });
+    const entry = state.producers.get(producerId);
+    if (entry && producerEpoch > entry.epoch) state.producers.set(producerId, { epoch: producerEpoch, lastSeq: -1, batches: [] });
+  }
+
+  /**
+   * What a read_committed consumer reads from a partition: records outside transactions and
+   * those of committed transactions, in offset order, up to the last stable offset (the first
+   * record of a transaction still open).
+   */
+  readCommitted(topic: string, partition = 0): (string | null)[] {
+    const log = this.partitionState(topic, partition).log;
+    const out: (string | null)[] = [];
+    for (let i = 0; i < log.length; i++) {
+      const b = log[i]!;
+      if (b.control) continue;
+      if (!b.batch.isTransactional) {
+        for (const r of b.batch.records) out.push(str(r.value));
+        continue;
+      }
+      const marker = log.slice(i + 1).find((m) => m.control && m.producerId === b.producerId);
+      if (marker === undefined) break; // the last stable offset: an open transaction
+      if (marker.control!.commit) for (const r of b.batch.records) out.push(str(r.value));
+    }
+    return out;
+  }
+
+  /** Every record written to a partition, aborted ones included (read_uncommitted), with its fate. */
+  readUncommitted(topic: string, partition = 0): { value: string | null; transactional: boolean; fate: 'committed' | 'aborted' | 'open' | 'plain' }[] {
+    const log = this.partitionState(topic, partition).log;
+    const out: { value: string | null; transactional: boolean; fate: 'committed' | 'aborted' | 'open' | 'plain' }[] = [];
+    log.forEach((b, i) => {
+      if (b.control) return;
+      const marker = b.batch.isTransactional ? log.slice(i + 1).find((m) => m.control && m.producerId === b.producerId) : undefined;
+      const fate = !b.batch.isTransactional ? 'plain' : marker === undefined ? 'open' : marker.control!.commit ? 'committed' : 'aborted';
+      for (const r of b.batch.records) out.push({ value: str(r.value), transactional: b.batch.isTransactional, fate });
+    });
+    return out;
   }
 
   /** bootstrap.servers naming every broker. */
@@ -779,6 +881,13 @@ export class FakeCluster {
       case ApiKey.InitProducerId:
         bytes = this.initProducerIdResponse(broker, version, correlationId, decoded.body as InitProducerIdRequest);
         break;
+      case ApiKey.FindCoordinator:
+      case ApiKey.AddPartitionsToTxn:
+      case ApiKey.AddOffsetsToTxn:
+      case ApiKey.TxnOffsetCommit:
+      case ApiKey.EndTxn:
+        bytes = this.transactionResponse(broker, apiKey, version, correlationId, decoded.body as unknown as Record<string, unknown>);
+        break;
       case ApiKey.SaslHandshake:
       case ApiKey.SaslAuthenticate: {
         if (!this.sasl) return { close: true };
@@ -823,7 +932,19 @@ export class FakeCluster {
       ApiKey.ApiVersions,
       version,
       correlationId,
-      { errorCode: rule?.error ?? 0, apiKeys: rule ? [] : this.apiKeysOf(broker), throttleTimeMs: 0 },
+      {
+        errorCode: rule?.error ?? 0,
+        apiKeys: rule ? [] : this.apiKeysOf(broker),
+        throttleTimeMs: 0,
+        // v3+: the finalized transaction.version (transactions v2 at 2, KIP-890).
+        ...(version >= 3
+          ? {
+              supportedFeatures: [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }],
+              finalizedFeaturesEpoch: BigInt(this.txn.transactionVersion),
+              finalizedFeatures: [{ name: 'transaction.version', maxVersionLevel: this.txn.transactionVersion, minVersionLevel: this.txn.transactionVersion }],
+            }
+          : {}),
+      },
       { sizePrefix: true },
     );
   }
@@ -880,9 +1001,50 @@ export class FakeCluster {
     );
   }
 
+  /**
+   * The coordinator APIs (test/helpers/fake-txn-coordinator.ts). An injected error (failNext)
+   * answers instead, the request unprocessed: at the top level, or for every partition / key.
+   */
+  private transactionResponse(broker: FakeBroker, apiKey: number, version: number, correlationId: number, body: Record<string, unknown>): Uint8Array {
+    const rule = this.takeRule(apiKey, broker.nodeId, ['error']);
+    const c = this.txn;
+    let answer: Record<string, unknown>;
+    switch (apiKey) {
+      case ApiKey.FindCoordinator:
+        answer = c.findCoordinator(version, body);
+        if (rule) {
+          const list = answer.coordinators as { errorCode: number }[] | undefined;
+          answer = { ...answer, errorCode: rule.error!, coordinators: (list ?? []).map((x) => ({ ...x, errorCode: rule.error! })) };
+        }
+        break;
+      case ApiKey.AddPartitionsToTxn: {
+        if (rule) {
+          const topics = body.v3AndBelowTopics as { name: string; partitions: number[] }[];
+          answer = { throttleTimeMs: 0, resultsByTopicV3AndBelow: topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: rule.error! })) })) };
+        } else answer = c.addPartitions(broker.nodeId, version, body);
+        break;
+      }
+      case ApiKey.AddOffsetsToTxn:
+        answer = rule ? { throttleTimeMs: 0, errorCode: rule.error! } : c.addOffsets(broker.nodeId, version, body);
+        break;
+      case ApiKey.TxnOffsetCommit: {
+        if (rule) {
+          const topics = body.topics as { name: string; partitions: { partitionIndex: number }[] }[];
+          answer = { throttleTimeMs: 0, topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: rule.error! })) })) };
+        } else answer = c.txnOffsetCommit(broker.nodeId, version, body);
+        break;
+      }
+      default:
+        answer = rule ? { throttleTimeMs: 0, errorCode: rule.error!, producerId: -1n, producerEpoch: -1 } : c.endTxn(broker.nodeId, version, body);
+    }
+    return encodeResponse(apiKey as 10, version, correlationId, answer as never, { sizePrefix: true });
+  }
+
   private initProducerIdResponse(broker: FakeBroker, version: number, correlationId: number, body: InitProducerIdRequest): Uint8Array {
     const rule = this.takeRule(ApiKey.InitProducerId, broker.nodeId, ['error']);
-    if (body.transactionalId !== null) this.violations.push(`InitProducerId with a transactional id ${body.transactionalId}`);
+    if (body.transactionalId !== null && !rule) {
+      return encodeResponse(ApiKey.InitProducerId, version, correlationId, this.txn.initProducerId(broker.nodeId, version, body as unknown as Record<string, unknown>) as never, { sizePrefix: true });
+    }
     if (rule) return encodeResponse(ApiKey.InitProducerId, version, correlationId, { errorCode: rule.error!, producerId: -1n, producerEpoch: -1 }, { sizePrefix: true });
     const producerId = this.nextProducerId++;
     return encodeResponse(ApiKey.InitProducerId, version, correlationId, { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 }, { sizePrefix: true });
@@ -899,7 +1061,7 @@ export class FakeCluster {
     const topicRule = this.takeRule(ApiKey.Produce, broker.nodeId, ['error']);
     const throttle = this.takeRule(ApiKey.Produce, broker.nodeId, ['throttle']);
     if (![-1, 0, 1].includes(body.acks)) this.violations.push(`Produce with acks=${body.acks}`);
-    if (body.transactionalId) this.violations.push(`Produce with a transactional id`);
+    // A transactional id is checked per partition against the transaction coordinator.
     const endpoints = new Map<number, FakeBroker>();
     const responses: EncodeInput<ProduceResponse['responses'][number]>[] = [];
     record.batches = [];
@@ -988,6 +1150,14 @@ export class FakeCluster {
     const injected = rule?.error ?? requestError;
     if (rule?.recordErrors) recordErrors = rule.recordErrors;
     if (injected !== undefined && !rule?.process) return outcome(injected);
+    const transactionalId = (record.body as ProduceRequest).transactionalId;
+    if (transactionalId) {
+      for (const b of batches) {
+        if (!b.isTransactional) this.violations.push(`${name}-${index}: a batch without the transactional bit in a Produce with transactional id ${transactionalId}`);
+        const refused = this.txn.checkProduce(version, transactionalId, b.producerId, b.producerEpoch, name, index);
+        if (refused !== 0) return outcome(refused, -1n, { baseSequence: b.baseSequence, producerEpoch: b.producerEpoch });
+      }
+    } else if (batches.some((b) => b.isTransactional)) this.violations.push(`${name}-${index}: a transactional batch in a Produce without a transactional id`);
     if (batches.length !== 1) {
       this.violations.push(`${name}-${index}: ${batches.length} batches in one partition's records (v3+ needs exactly one)`);
       return outcome(87);
