@@ -10,6 +10,11 @@
 //    package, librdkafka-dev, is installed here with apt-get if missing and we run as root;
 //    otherwise the mock suites skip, and the reason (naming the package and the command) is
 //    printed with every skipped test (test/helpers/skip-reporter.ts).
+//  - The secured Kafka (tools/broker/secure.mjs: TLS, mTLS, SASL, OAUTHBEARER, ACLs), only when
+//    the run includes a test/live/secure* file; shared by lease like the plain one, in a state dir
+//    of its own. Tests read its description with secureCluster() (test/helpers/secure-cluster.ts).
+//  - Kafka 3.9.1 (transactions v1), single node, only when the run includes a test/live/*txn* or
+//    *kafka39* file; shared by lease. Tests read it with kafka39Bootstrap() (test/helpers/kafka39.ts).
 //  - Bun, for test/live/bun.test.ts: fetched once from the npm registry into ~/.cache/kafka-wire.
 //  - The Java clients the read-back helpers use when kcat is not installed (Kafka 4.4's, and
 //    kafka-clients 2.3.1 for the mock): resolved and compiled once, before the workers start.
@@ -21,12 +26,23 @@
 // stays instant). KAFKA_WIRE_LIVE=0 never starts them, KAFKA_WIRE_LIVE=1 always does.
 //
 // Tests read the addresses with inject('kafkaBootstrap') etc. (typed below) or from the env
-// vars KAFKA_BOOTSTRAP, KAFKA_WIRE_MOCK_BOOTSTRAP, KAFKA_WIRE_MOCK_CONTROL_PORT; the helpers in
-// test/helpers/kafka.ts wrap both.
+// vars KAFKA_BOOTSTRAP, KAFKA_WIRE_MOCK_BOOTSTRAP, KAFKA_WIRE_MOCK_CONTROL_PORT,
+// KAFKA_WIRE_SECURE_DESCRIPTION (the description's path), KAFKA_WIRE_KAFKA39_BOOTSTRAP; the
+// helpers in test/helpers/kafka.ts, secure-cluster.ts and kafka39.ts wrap both.
 
 import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { ensureBun, kafkaPrepare, kafkaRelease, kafkaUp, mockRelease, mockUp } from '../../tools/broker/index.mjs';
+import {
+  ensureBun,
+  kafkaPrepare,
+  kafkaRelease,
+  kafkaUp,
+  mockRelease,
+  mockUp,
+  secureRelease,
+  secureUp,
+  type SecureClusterDescription,
+} from '../../tools/broker/index.mjs';
 import { recordUnavailable } from './skip-reporter.js';
 
 declare module 'vitest' {
@@ -45,8 +61,15 @@ declare module 'vitest' {
     bunBin: string | null;
     /** Why Bun is not available (null when it is): the skip reason. */
     bunUnavailable: string | null;
+    /** The secured Kafka's description, or null when the run started none. */
+    secureCluster: SecureClusterDescription | null;
+    /** bootstrap.servers of the run's Kafka 3.9.1, or null when the run started none. */
+    kafka39Bootstrap: string | null;
   }
 }
+
+/** The Kafka version the *txn* and *kafka39* suites get beside 4.4 (transactions v1). */
+const KAFKA_39 = '3.9.1';
 
 const log = (msg: string) => process.stderr.write(`[global-setup] ${msg}\n`);
 
@@ -83,6 +106,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('mockUnavailable', null);
   project.provide('bunBin', null);
   project.provide('bunUnavailable', null);
+  project.provide('secureCluster', null);
+  project.provide('kafka39Bootstrap', null);
   if (external) process.env.KAFKA_WIRE_KAFKA_EXTERNAL = '1';
 
   if (!runIncludesLiveTests(project)) {
@@ -119,6 +144,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return null;
     },
   );
+  // The secured cluster and Kafka 3.9.1 start beside the plain one, each only for the suites
+  // that use it. (The secured one resolves the same jars as the plain one: the broker tool
+  // shares one resolution and one compilation per process.)
+  const secure = runIncludes(project, /[\\/]test[\\/]live[\\/]secure[^\\/]*$/)
+    ? secureUp({ log: (m) => log(`secure: ${m}`), lease: true }).then((d) => {
+        teardown.push(() => secureRelease());
+        if (d.reused) log(`reusing the running secured Kafka (${d.description})${d.managed ? ' (shared with another test run)' : ' (left running)'}`);
+        return d;
+      })
+    : Promise.resolve(null);
+  const kafka39 = runIncludes(project, /[\\/]test[\\/]live[\\/][^\\/]*(txn|kafka39)[^\\/]*$/)
+    ? kafkaUp({ version: KAFKA_39, log: (m) => log(`kafka ${KAFKA_39}: ${m}`), lease: true }).then((st) => {
+        teardown.push(() => kafkaRelease({ version: KAFKA_39 }));
+        if (st.reused) log(`reusing the running Kafka ${KAFKA_39} at ${st.bootstrap}${st.managed ? ' (shared with another test run)' : ' (left running)'}`);
+        return st;
+      })
+    : Promise.resolve(null);
   // The Java clients for kcat-free read-back, resolved and compiled once here rather than by
   // parallel workers; after Kafka's start, which resolves the same jars (no two mvn at once).
   const javaClients = kafka.then(() => kafkaPrepare({ log }));
@@ -153,7 +195,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 
   try {
-    const [k, m] = await Promise.all([kafka, mock, javaClients, bun]);
+    const [k, m, sec, k39] = await Promise.all([kafka, mock, secure, kafka39, javaClients, bun]);
     if (k) {
       project.provide('kafkaBootstrap', k.bootstrap);
       process.env.KAFKA_BOOTSTRAP = k.bootstrap;
@@ -164,10 +206,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
       process.env.KAFKA_WIRE_MOCK_BOOTSTRAP = m.bootstrap;
       process.env.KAFKA_WIRE_MOCK_CONTROL_PORT = String(m.controlPort);
     }
-    log(`brokers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: kafka=${k?.bootstrap ?? external} mock=${m?.bootstrap ?? 'none'}`);
+    if (sec) {
+      project.provide('secureCluster', sec);
+      process.env.KAFKA_WIRE_SECURE_DESCRIPTION = sec.description;
+    }
+    if (k39) {
+      project.provide('kafka39Bootstrap', k39.bootstrap);
+      process.env.KAFKA_WIRE_KAFKA39_BOOTSTRAP = k39.bootstrap;
+    }
+    log(
+      `brokers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: kafka=${k?.bootstrap ?? external} mock=${m?.bootstrap ?? 'none'}` +
+        (sec ? ` secure=${sec.description}` : '') +
+        (k39 ? ` kafka${KAFKA_39}=${k39.bootstrap}` : ''),
+    );
   } catch (e) {
-    // Wait for the other start to settle, so nothing it starts is left behind.
-    await Promise.allSettled([kafka, mock, javaClients, bun]);
+    // Wait for the other starts to settle, so nothing they start is left behind.
+    await Promise.allSettled([kafka, mock, secure, kafka39, javaClients, bun]);
     await stopAll();
     throw e;
   }

@@ -37,6 +37,12 @@ export interface ReadBackOptions {
   timeoutMs?: number;
   /** Defaults to the run's Kafka. */
   bootstrap?: string;
+  /**
+   * A Java client properties file (security.protocol, ssl.*, sasl.*: the secured cluster's,
+   * test/helpers/secure-cluster.ts) for the consumer; `bootstrap` still names the servers.
+   * Always read with Kafka's Java consumer (kcat does not read Java's properties).
+   */
+  clientConfig?: string;
 }
 
 function injected<K extends 'kafkaBootstrap' | 'mockBootstrap'>(key: K): string | null {
@@ -144,8 +150,13 @@ async function javaClientFor(bootstrap: string): Promise<'kafka' | 'mock'> {
   return 'kafka';
 }
 
-/** KafkaWireTool on the right Java client for `bootstrap` (which must be the --bootstrap arg). */
-async function java(bootstrap: string, args: string[], input?: string): Promise<Buffer> {
+/**
+ * KafkaWireTool on the right Java client for `bootstrap` (which must be the --bootstrap arg).
+ * With a client properties file the broker is a secured Kafka: Kafka 4.4's client, no probe (a
+ * plaintext ApiVersions probe means nothing to a TLS listener).
+ */
+async function java(bootstrap: string, args: string[], input?: string, clientConfig?: string): Promise<Buffer> {
+  if (clientConfig) return javaService([...args, '--client-config', clientConfig], { input, client: 'kafka' });
   return javaService(args, { input, client: await javaClientFor(bootstrap) });
 }
 
@@ -281,7 +292,7 @@ function kcatConsume(
  * Sorted by partition, then offset.
  */
 export async function readBack(topic: string, opts: ReadBackOptions = {}): Promise<ReadRecord[]> {
-  if (reader() === 'java') {
+  if (reader() === 'java' || opts.clientConfig) {
     try {
       return await readBackJava(topic, opts);
     } catch (e) {
@@ -315,7 +326,7 @@ export async function readBackJava(topic: string, opts: ReadBackOptions = {}): P
   const bootstrap = requireKafka(opts.bootstrap);
   const args = ['read', '--bootstrap', bootstrap, '--topic', topic, '--timeout-ms', String(opts.timeoutMs ?? 30_000)];
   if (opts.expectedCount !== undefined) args.push('--expected', String(opts.expectedCount));
-  const out = await java(bootstrap, args);
+  const out = await java(bootstrap, args, undefined, opts.clientConfig);
   const b64 = (s: string | null): Buffer | null => (s == null ? null : Buffer.from(s, 'base64'));
   return out
     .toString('utf8')
@@ -354,11 +365,12 @@ export interface ProduceInput {
 /**
  * Produce records with Kafka's Java producer (binary-safe, nulls kept): the reference writer for
  * tests that compare kafka-wire against Java. Resolves each record's partition and offset.
+ * `clientConfig`: a Java client properties file applied first (see ReadBackOptions.clientConfig).
  */
 export async function produceJava(
   topic: string,
   records: ProduceInput[],
-  opts: { bootstrap?: string; producerProps?: Record<string, string | number> } = {},
+  opts: { bootstrap?: string; producerProps?: Record<string, string | number>; clientConfig?: string } = {},
 ): Promise<{ partition: number; offset: bigint; timestamp: number }[]> {
   const b64 = (v: string | Uint8Array | null | undefined) =>
     v == null ? null : Buffer.from(typeof v === 'string' ? Buffer.from(v, 'utf8') : v).toString('base64');
@@ -376,7 +388,7 @@ export async function produceJava(
   const bootstrap = requireKafka(opts.bootstrap);
   const args = ['produce', '--bootstrap', bootstrap, '--topic', topic];
   for (const [k, v] of Object.entries(opts.producerProps ?? {})) args.push('--producer-property', `${k}=${v}`);
-  const out = await java(bootstrap, args, input + '\n');
+  const out = await java(bootstrap, args, input + '\n', opts.clientConfig);
   return out
     .toString('utf8')
     .split('\n')
