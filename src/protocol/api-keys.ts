@@ -6,10 +6,14 @@
 /** The API keys kafka-wire sends. */
 export const ApiKey = {
   Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
   Metadata: 3,
   FindCoordinator: 10,
   SaslHandshake: 17,
   ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
   InitProducerId: 22,
   AddPartitionsToTxn: 24,
   AddOffsetsToTxn: 25,
@@ -53,13 +57,24 @@ export interface VersionRange {
  *   at TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES; and without transactions V2 at
  *   TRANSACTIONS_V1_MAX_VERSION (v5 implies AddOffsetsToTxn). Group metadata (v3+) cannot be
  *   sent below v3.
+ * For reading back (conformance) and admin, the versions Kafka 4.x still defines (KIP-896 removed
+ * the older ones; Kafka 3.9 brokers speak these too, up to their own maxima):
+ * - ListOffsets v1-11: the special timestamps need v7+ (max timestamp) ... v11+, see
+ *   ListOffsetsTimestamp; read committed needs v2+.
+ * - Fetch v4-18: v13+ names topics by id, so a caller without topic ids caps at
+ *   FETCH_MAX_VERSION_WITH_TOPIC_NAMES.
+ * - CreateTopics v2-7, DeleteTopics v1-6 (v6 deletes by name with a zero topic id, or by id).
  */
 export const SUPPORTED_VERSIONS: Readonly<Record<ApiKey, VersionRange>> = {
   [ApiKey.Produce]: { min: 3, max: 13 },
+  [ApiKey.Fetch]: { min: 4, max: 18 },
+  [ApiKey.ListOffsets]: { min: 1, max: 11 },
   [ApiKey.Metadata]: { min: 0, max: 13 },
   [ApiKey.FindCoordinator]: { min: 0, max: 6 },
   [ApiKey.SaslHandshake]: { min: 1, max: 1 },
   [ApiKey.ApiVersions]: { min: 0, max: 4 },
+  [ApiKey.CreateTopics]: { min: 2, max: 7 },
+  [ApiKey.DeleteTopics]: { min: 1, max: 6 },
   [ApiKey.InitProducerId]: { min: 0, max: 5 },
   [ApiKey.AddPartitionsToTxn]: { min: 0, max: 3 },
   [ApiKey.AddOffsetsToTxn]: { min: 0, max: 4 },
@@ -70,6 +85,9 @@ export const SUPPORTED_VERSIONS: Readonly<Record<ApiKey, VersionRange>> = {
 
 /** The last Produce version that names topics (v13 uses topic ids instead). */
 export const PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES = 12;
+
+/** The last Fetch version that names topics (v13 uses topic ids instead). */
+export const FETCH_MAX_VERSION_WITH_TOPIC_NAMES = 12;
 
 /** The last TxnOffsetCommit version that names topics (v6 uses topic ids instead). */
 export const TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES = 5;

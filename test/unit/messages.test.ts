@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KafkaWireError, ProtocolError } from '../../src/errors.js';
 import {
   ApiKey,
+  FETCH_MAX_VERSION_WITH_TOPIC_NAMES,
   SUPPORTED_VERSIONS,
   TRANSACTIONS_V1_MAX_VERSION,
   TXN_OFFSET_COMMIT_MAX_VERSION_WITH_TOPIC_NAMES,
@@ -16,10 +17,19 @@ import {
   ApiVersionsRequestDef,
   ApiVersionsResponseDef,
   CoordinatorKeyType,
+  CreateTopicsRequestDef,
+  CreateTopicsResponseDef,
+  DeleteTopicsRequestDef,
+  DeleteTopicsResponseDef,
   EndTxnRequestDef,
   EndTxnResponseDef,
   FindCoordinatorRequestDef,
+  FetchRequestDef,
+  FetchResponseDef,
   FindCoordinatorResponseDef,
+  ListOffsetsRequestDef,
+  ListOffsetsResponseDef,
+  ListOffsetsTimestamp,
   InitProducerIdRequestDef,
   MESSAGE_DEFS,
   MetadataRequestDef,
@@ -51,8 +61,11 @@ import {
   writeRequestHeader,
   type FastProduceRequest,
   type AddPartitionsToTxnResponse,
+  type CreateTopicsResponse,
+  type DeleteTopicsResponse,
   type EndTxnResponse,
   type FindCoordinatorResponse,
+  type ListOffsetsResponse,
   type ProduceRequest,
   type SaslAuthenticateResponse,
   type TxnOffsetCommitResponse,
@@ -552,6 +565,113 @@ describe('transaction messages', () => {
     expect(() => decodeMessage(TxnOffsetCommitRequestDef, 0, unhex('0001 74 0001 67 0000000000000001 0000 00000001 0001 6f 40000000 00'))).toThrow(
       /topics\[0\]\.partitions: array length 1073741824 at offset 23 exceeds the 1 remaining bytes/,
     );
+  });
+});
+
+describe('reading back: ListOffsets, Fetch, CreateTopics, DeleteTopics', () => {
+  const compact = (t: string): string => hex(Buffer.from([Buffer.byteLength(t) + 1])) + hex(Buffer.from(t));
+  const id = unhex('000102030405060708090a0b0c0d0e0f');
+
+  it('ListOffsets: isolation level from v2 (refused in v1), leader epochs from v4, timeoutMs from v10', () => {
+    const latest = { replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: ListOffsetsTimestamp.Latest }] }] };
+    expect(hex(encodeMessage(ListOffsetsRequestDef, 1, latest))).toBe('ffffffff' + '00000001' + '000174' + '00000001' + '00000000' + 'ffffffffffffffff');
+    expect(() => encodeMessage(ListOffsetsRequestDef, 1, { ...latest, isolationLevel: 1 })).toThrow(/non-default isolationLevel at version 1/);
+    const earliest = {
+      replicaId: -1,
+      isolationLevel: 1,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: 17, timestamp: ListOffsetsTimestamp.Earliest }] }],
+      timeoutMs: 30000,
+    };
+    expect(hex(encodeMessage(ListOffsetsRequestDef, 10, earliest))).toBe(
+      'ffffffff' + '01' + '02' + compact('t') + '02' + '00000000' + '00000011' + 'fffffffffffffffe' + '00' + '00' + '00007530' + '00',
+    );
+    // v9 has no timeoutMs: it is ignorable, so it is dropped.
+    expect(hex(encodeMessage(ListOffsetsRequestDef, 9, earliest))).toBe(
+      'ffffffff' + '01' + '02' + compact('t') + '02' + '00000000' + '00000011' + 'fffffffffffffffe' + '00' + '00' + '00',
+    );
+    const res = unhex('00000000' + '00000001' + '000174' + '00000001' + '00000000' + '0000' + 'ffffffffffffffff' + '0020000000000001' + '00000011');
+    const decoded = decodeMessage<ListOffsetsResponse>(ListOffsetsResponseDef, 4, res);
+    expect(decoded.topics[0]!.partitions[0]).toEqual({ partitionIndex: 0, errorCode: 0, timestamp: -1n, offset: 2n ** 53n + 1n, leaderEpoch: 17 });
+    expect(hex(encodeMessage(ListOffsetsResponseDef, 4, decoded))).toBe(hex(res));
+  });
+
+  it('Fetch request: a consumer fetch at v4, sessions from v7, topic ids from v13 (names are dropped there)', () => {
+    const body = {
+      maxWaitMs: 500,
+      minBytes: 1,
+      topics: [{ topic: 't', topicId: id, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1048576 }] }],
+    };
+    expect(hex(encodeMessage(FetchRequestDef, 4, body))).toBe(
+      'ffffffff' + '000001f4' + '00000001' + '7fffffff' + '00' + '00000001' + '000174' + '00000001' + '00000000' + '0000000000000000' + '00100000',
+    );
+    expect(hex(encodeMessage(FetchRequestDef, 13, body))).toBe(
+      'ffffffff' + '000001f4' + '00000001' + '7fffffff' + '00' + '00000000' + 'ffffffff' +
+        '02' + hex(id) + '02' + '00000000' + 'ffffffff' + '0000000000000000' + 'ffffffff' + 'ffffffffffffffff' + '00100000' + '00' + '00' +
+        '01' + '01' + '00',
+    );
+    // v15 moved the replica id into the tagged replicaState: a consumer writes neither.
+    const v15 = encodeMessage(FetchRequestDef, 15, body);
+    expect(hex(v15.subarray(0, 4))).toBe('000001f4');
+    expect(() => encodeMessage(FetchRequestDef, 6, { ...body, forgottenTopicsData: [{ topic: 't', partitions: [0] }] })).toThrow(/forgottenTopicsData/);
+    expect(pickVersion(ApiKey.Fetch, 0, 17, FETCH_MAX_VERSION_WITH_TOPIC_NAMES)).toBe(12);
+    expect(pickVersion(ApiKey.Fetch, 0, 3)).toBeNull();
+  });
+
+  it('Fetch response: records stay a view of the frame; tagged fields default when absent', () => {
+    const records = unhex('00000000000000000000000c' + 'aabbccdd');
+    const body = encodeMessage(FetchResponseDef, 12, {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 7,
+      responses: [{ topic: 't', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 2n ** 63n - 1n, abortedTransactions: null, records }] }],
+    });
+    const frame = new Uint8Array([0, 0, 0, 9, 0, ...body]);
+    const res = decodeResponse(ApiKey.Fetch, 12, frame, { strict: true }).body;
+    const p = res.responses[0]!.partitions[0]!;
+    expect(p.records).toEqual(records);
+    expect(p.records!.buffer).toBe(frame.buffer);
+    expect(p).toMatchObject({
+      highWatermark: 2n ** 63n - 1n,
+      lastStableOffset: -1n,
+      logStartOffset: -1n,
+      abortedTransactions: null,
+      preferredReadReplica: -1,
+      divergingEpoch: { epoch: -1, endOffset: -1n },
+      currentLeader: { leaderId: -1, leaderEpoch: -1 },
+      snapshotId: { endOffset: -1n, epoch: -1 },
+    });
+    expect(res.sessionId).toBe(7);
+    expect(res.nodeEndpoints).toEqual([]);
+    // A session id below v7 is not ignorable: Java refuses to drop it.
+    expect(() => encodeMessage(FetchResponseDef, 6, { sessionId: 7, responses: [] })).toThrow(/non-default sessionId/);
+    // v4: int32 lengths; a records length beyond the frame is a ProtocolError, not an allocation.
+    const v4 = unhex('00000000' + '00000001' + '000174' + '00000001' + '00000000' + '0000' + '0000000000000005' + 'ffffffffffffffff' + 'ffffffff' + '7fffffff' + '01');
+    expect(() => decodeMessage(FetchResponseDef, 4, v4)).toThrow(/records: truncated bytes at offset \d+: need 2147483647 bytes, 1 remaining/);
+  });
+
+  it('CreateTopics and DeleteTopics', () => {
+    const create = {
+      topics: [{ name: 't', numPartitions: -1, replicationFactor: -1, assignments: [], configs: [{ name: 'retention.ms', value: null }] }],
+      timeoutMs: 30000,
+      validateOnly: true,
+    };
+    expect(hex(encodeMessage(CreateTopicsRequestDef, 4, create))).toBe(
+      '00000001' + '000174' + 'ffffffff' + 'ffff' + '00000000' + '00000001' + '000c' + hex(Buffer.from('retention.ms')) + 'ffff' + '00007530' + '01',
+    );
+    const v5 = unhex('00000000' + '02' + compact('t') + '0024' + '00' + 'ffffffff' + 'ffff' + '00' + '01' + '00' + '02' + '001d' + '00');
+    const created = decodeMessage<CreateTopicsResponse>(CreateTopicsResponseDef, 5, v5);
+    expect(created.topics[0]).toMatchObject({ name: 't', errorCode: 36, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null, topicConfigErrorCode: 29 });
+    expect(hex(encodeMessage(CreateTopicsResponseDef, 5, created))).toBe(hex(v5));
+    // Below v5 the configs do not exist: they read as the empty default.
+    expect(decodeMessage<CreateTopicsResponse>(CreateTopicsResponseDef, 4, unhex('00000000 00000001 000174 0000 ffff')).topics[0]!.configs).toEqual([]);
+
+    const byId = { topics: [{ name: null, topicId: id }], topicNames: ['ignored'], timeoutMs: 1000 };
+    expect(hex(encodeMessage(DeleteTopicsRequestDef, 6, byId))).toBe('02' + '00' + hex(id) + '00' + '000003e8' + '00');
+    expect(hex(encodeMessage(DeleteTopicsRequestDef, 5, { topicNames: ['a', 'é'], timeoutMs: 1000 }))).toBe('03' + compact('a') + compact('é') + '000003e8' + '00');
+    expect(() => encodeMessage(DeleteTopicsRequestDef, 5, byId)).toThrow(/non-default topics at version 5/);
+    const deleted = decodeMessage<DeleteTopicsResponse>(DeleteTopicsResponseDef, 6, unhex('00000000' + '02' + '00' + hex(id) + '0064' + '00' + '00' + '00'));
+    expect(deleted.responses).toEqual([{ name: null, topicId: id, errorCode: 100, errorMessage: null }]);
+    expect(() => decodeMessage(DeleteTopicsResponseDef, 5, unhex('00000000' + '02' + '00' + '0064' + '00' + '00' + '00'))).toThrow(/non-nullable field responses.name/);
   });
 });
 

@@ -35,6 +35,19 @@
  *   member epoch, member id, group instance id: KIP-447); v4 TRANSACTION_ABORTABLE; v5 = v4
  *   (transactions V2: implies AddOffsetsToTxn); v6 (Kafka 4.x, KIP-1319) topic ids instead of
  *   names.
+ * The reading and admin side, for commands that read back what they wrote (versions as Kafka 4.x
+ * defines them: it removed the older ones, KIP-896):
+ * - ListOffsets (v1+): v2 isolation level; v4 current leader epoch; v6 first flexible; v7-v9
+ *   and v11 add special timestamps (max timestamp, earliest local, latest tiered, earliest
+ *   pending upload); v10 timeoutMs (KIP-1075).
+ * - Fetch (v4+, RecordBatch v2): v5 log start offset; v7 fetch sessions (KIP-227); v9 current
+ *   leader epoch; v11 rack id / preferred read replica; v12 first flexible (diverging epoch,
+ *   current leader, snapshot id); v13 topic ids instead of names; v15 replica state (KIP-903);
+ *   v16 node endpoints (KIP-951); v17 replica directory id; v18 high watermark (KIP-1166).
+ *   Records stay raw bytes: a reader decodes the RecordBatches itself.
+ * - CreateTopics (v2+): v4 partitions/replication factor may be -1 (broker defaults); v5 first
+ *   flexible, configs in the response; v7 topic id in the response.
+ * - DeleteTopics (v1+): v4 first flexible; v5 error message; v6 topics by name or id.
  */
 import type { FieldDef, MessageDef } from './schema.js';
 
@@ -741,13 +754,420 @@ export const TxnOffsetCommitResponseDef: MessageDef = {
   ],
 };
 
+// ---------------------------------------------------------------------------------------------
+// ListOffsets (key 2)
+
+export const ListOffsetsRequestDef: MessageDef = {
+  name: 'ListOffsetsRequest',
+  apiKey: 2,
+  type: 'request',
+  validVersions: '1-11',
+  flexibleVersions: '6+',
+  fields: [
+    // -1 for a consumer (any client), a broker id for a follower.
+    { name: 'replicaId', type: 'int32', versions: '0+' },
+    // 0 read uncommitted, 1 read committed (the last stable offset bounds "latest").
+    { name: 'isolationLevel', type: 'int8', versions: '2+' },
+    {
+      name: 'topics',
+      type: '[]ListOffsetsTopic',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0+' },
+        {
+          name: 'partitions',
+          type: '[]ListOffsetsPartition',
+          versions: '0+',
+          fields: [
+            { name: 'partitionIndex', type: 'int32', versions: '0+' },
+            { name: 'currentLeaderEpoch', type: 'int32', versions: '4+', default: '-1', ignorable: true },
+            // A time in ms, or a special value (ListOffsetsTimestamp).
+            { name: 'timestamp', type: 'int64', versions: '0+' },
+          ],
+        },
+      ],
+    },
+    { name: 'timeoutMs', type: 'int32', versions: '10+', ignorable: true },
+  ],
+};
+
+export const ListOffsetsResponseDef: MessageDef = {
+  name: 'ListOffsetsResponse',
+  apiKey: 2,
+  type: 'response',
+  validVersions: '1-11',
+  flexibleVersions: '6+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '2+', ignorable: true },
+    {
+      name: 'topics',
+      type: '[]ListOffsetsTopicResponse',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0+' },
+        {
+          name: 'partitions',
+          type: '[]ListOffsetsPartitionResponse',
+          versions: '0+',
+          fields: [
+            { name: 'partitionIndex', type: 'int32', versions: '0+' },
+            { name: 'errorCode', type: 'int16', versions: '0+' },
+            { name: 'timestamp', type: 'int64', versions: '1+', default: '-1', ignorable: false },
+            { name: 'offset', type: 'int64', versions: '1+', default: '-1', ignorable: false },
+            { name: 'leaderEpoch', type: 'int32', versions: '4+', default: '-1' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fetch (key 1)
+
+export const FetchRequestDef: MessageDef = {
+  name: 'FetchRequest',
+  apiKey: 1,
+  type: 'request',
+  validVersions: '4-18',
+  flexibleVersions: '12+',
+  fields: [
+    // Only brokers fetching from the controller set it.
+    {
+      name: 'clusterId',
+      type: 'string',
+      versions: '12+',
+      nullableVersions: '12+',
+      default: 'null',
+      taggedVersions: '12+',
+      tag: 0,
+      ignorable: true,
+    },
+    // -1 for a consumer; followers moved to replicaState in v15.
+    { name: 'replicaId', type: 'int32', versions: '0-14', default: '-1' },
+    {
+      name: 'replicaState',
+      type: 'ReplicaState',
+      versions: '15+',
+      taggedVersions: '15+',
+      tag: 1,
+      fields: [
+        { name: 'replicaId', type: 'int32', versions: '15+', default: '-1' },
+        { name: 'replicaEpoch', type: 'int64', versions: '15+', default: '-1' },
+      ],
+    },
+    { name: 'maxWaitMs', type: 'int32', versions: '0+' },
+    { name: 'minBytes', type: 'int32', versions: '0+' },
+    { name: 'maxBytes', type: 'int32', versions: '3+', default: '0x7fffffff', ignorable: true },
+    { name: 'isolationLevel', type: 'int8', versions: '4+', default: '0', ignorable: true },
+    // Fetch sessions (KIP-227): 0 / -1 = a full fetch without a session.
+    { name: 'sessionId', type: 'int32', versions: '7+', default: '0', ignorable: true },
+    { name: 'sessionEpoch', type: 'int32', versions: '7+', default: '-1', ignorable: true },
+    {
+      name: 'topics',
+      type: '[]FetchTopic',
+      versions: '0+',
+      fields: [
+        { name: 'topic', type: 'string', versions: '0-12', ignorable: true },
+        { name: 'topicId', type: 'uuid', versions: '13+', ignorable: true },
+        {
+          name: 'partitions',
+          type: '[]FetchPartition',
+          versions: '0+',
+          fields: [
+            { name: 'partition', type: 'int32', versions: '0+' },
+            { name: 'currentLeaderEpoch', type: 'int32', versions: '9+', default: '-1', ignorable: true },
+            { name: 'fetchOffset', type: 'int64', versions: '0+' },
+            { name: 'lastFetchedEpoch', type: 'int32', versions: '12+', default: '-1', ignorable: false },
+            { name: 'logStartOffset', type: 'int64', versions: '5+', default: '-1', ignorable: true },
+            { name: 'partitionMaxBytes', type: 'int32', versions: '0+' },
+            {
+              name: 'replicaDirectoryId',
+              type: 'uuid',
+              versions: '17+',
+              taggedVersions: '17+',
+              tag: 0,
+              ignorable: true,
+            },
+            {
+              name: 'highWatermark',
+              type: 'int64',
+              versions: '18+',
+              default: '9223372036854775807',
+              taggedVersions: '18+',
+              tag: 1,
+              ignorable: true,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'forgottenTopicsData',
+      type: '[]ForgottenTopic',
+      versions: '7+',
+      ignorable: false,
+      fields: [
+        { name: 'topic', type: 'string', versions: '7-12', ignorable: true },
+        { name: 'topicId', type: 'uuid', versions: '13+', ignorable: true },
+        { name: 'partitions', type: '[]int32', versions: '7+' },
+      ],
+    },
+    { name: 'rackId', type: 'string', versions: '11+', default: '', ignorable: true },
+  ],
+};
+
+export const FetchResponseDef: MessageDef = {
+  name: 'FetchResponse',
+  apiKey: 1,
+  type: 'response',
+  validVersions: '4-18',
+  flexibleVersions: '12+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '1+', ignorable: true },
+    { name: 'errorCode', type: 'int16', versions: '7+', ignorable: true },
+    { name: 'sessionId', type: 'int32', versions: '7+', default: '0', ignorable: false },
+    {
+      name: 'responses',
+      type: '[]FetchableTopicResponse',
+      versions: '0+',
+      fields: [
+        { name: 'topic', type: 'string', versions: '0-12', ignorable: true },
+        { name: 'topicId', type: 'uuid', versions: '13+', ignorable: true },
+        {
+          name: 'partitions',
+          type: '[]PartitionData',
+          versions: '0+',
+          fields: [
+            { name: 'partitionIndex', type: 'int32', versions: '0+' },
+            { name: 'errorCode', type: 'int16', versions: '0+' },
+            { name: 'highWatermark', type: 'int64', versions: '0+' },
+            { name: 'lastStableOffset', type: 'int64', versions: '4+', default: '-1', ignorable: true },
+            { name: 'logStartOffset', type: 'int64', versions: '5+', default: '-1', ignorable: true },
+            {
+              name: 'divergingEpoch',
+              type: 'EpochEndOffset',
+              versions: '12+',
+              taggedVersions: '12+',
+              tag: 0,
+              fields: [
+                { name: 'epoch', type: 'int32', versions: '12+', default: '-1' },
+                { name: 'endOffset', type: 'int64', versions: '12+', default: '-1' },
+              ],
+            },
+            {
+              name: 'currentLeader',
+              type: 'LeaderIdAndEpoch',
+              versions: '12+',
+              taggedVersions: '12+',
+              tag: 1,
+              fields: [
+                { name: 'leaderId', type: 'int32', versions: '12+', default: '-1' },
+                { name: 'leaderEpoch', type: 'int32', versions: '12+', default: '-1' },
+              ],
+            },
+            {
+              name: 'snapshotId',
+              type: 'SnapshotId',
+              versions: '12+',
+              taggedVersions: '12+',
+              tag: 2,
+              fields: [
+                { name: 'endOffset', type: 'int64', versions: '0+', default: '-1' },
+                { name: 'epoch', type: 'int32', versions: '0+', default: '-1' },
+              ],
+            },
+            {
+              name: 'abortedTransactions',
+              type: '[]AbortedTransaction',
+              versions: '4+',
+              nullableVersions: '4+',
+              ignorable: true,
+              fields: [
+                { name: 'producerId', type: 'int64', versions: '4+' },
+                { name: 'firstOffset', type: 'int64', versions: '4+' },
+              ],
+            },
+            { name: 'preferredReadReplica', type: 'int32', versions: '11+', default: '-1', ignorable: false },
+            // Raw RecordBatches (a view into the response): possibly several, the last one
+            // possibly cut short at the fetch size limit.
+            { name: 'records', type: 'records', versions: '0+', nullableVersions: '0+' },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'nodeEndpoints',
+      type: '[]NodeEndpoint',
+      versions: '16+',
+      taggedVersions: '16+',
+      tag: 0,
+      fields: [
+        { name: 'nodeId', type: 'int32', versions: '16+' },
+        { name: 'host', type: 'string', versions: '16+' },
+        { name: 'port', type: 'int32', versions: '16+' },
+        { name: 'rack', type: 'string', versions: '16+', nullableVersions: '16+', default: 'null' },
+      ],
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// CreateTopics (key 19)
+
+export const CreateTopicsRequestDef: MessageDef = {
+  name: 'CreateTopicsRequest',
+  apiKey: 19,
+  type: 'request',
+  validVersions: '2-7',
+  flexibleVersions: '5+',
+  fields: [
+    {
+      name: 'topics',
+      type: '[]CreatableTopic',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0+' },
+        // -1 (v4+): the broker's default, when there are no assignments.
+        { name: 'numPartitions', type: 'int32', versions: '0+' },
+        { name: 'replicationFactor', type: 'int16', versions: '0+' },
+        {
+          name: 'assignments',
+          type: '[]CreatableReplicaAssignment',
+          versions: '0+',
+          fields: [
+            { name: 'partitionIndex', type: 'int32', versions: '0+' },
+            { name: 'brokerIds', type: '[]int32', versions: '0+' },
+          ],
+        },
+        {
+          name: 'configs',
+          type: '[]CreatableTopicConfig',
+          versions: '0+',
+          fields: [
+            { name: 'name', type: 'string', versions: '0+' },
+            { name: 'value', type: 'string', versions: '0+', nullableVersions: '0+' },
+          ],
+        },
+      ],
+    },
+    { name: 'timeoutMs', type: 'int32', versions: '0+', default: '60000' },
+    { name: 'validateOnly', type: 'bool', versions: '1+', default: 'false', ignorable: false },
+  ],
+};
+
+export const CreateTopicsResponseDef: MessageDef = {
+  name: 'CreateTopicsResponse',
+  apiKey: 19,
+  type: 'response',
+  validVersions: '2-7',
+  flexibleVersions: '5+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '2+', ignorable: true },
+    {
+      name: 'topics',
+      type: '[]CreatableTopicResult',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0+' },
+        { name: 'topicId', type: 'uuid', versions: '7+', ignorable: true },
+        { name: 'errorCode', type: 'int16', versions: '0+' },
+        // (Kafka declares it nullable from v0 though it exists from v1.)
+        { name: 'errorMessage', type: 'string', versions: '1+', nullableVersions: '0+', ignorable: true },
+        {
+          name: 'topicConfigErrorCode',
+          type: 'int16',
+          versions: '5+',
+          taggedVersions: '5+',
+          tag: 0,
+          ignorable: true,
+        },
+        { name: 'numPartitions', type: 'int32', versions: '5+', default: '-1', ignorable: true },
+        { name: 'replicationFactor', type: 'int16', versions: '5+', default: '-1', ignorable: true },
+        {
+          name: 'configs',
+          type: '[]CreatableTopicConfigs',
+          versions: '5+',
+          nullableVersions: '5+',
+          ignorable: true,
+          fields: [
+            { name: 'name', type: 'string', versions: '5+' },
+            { name: 'value', type: 'string', versions: '5+', nullableVersions: '5+' },
+            { name: 'readOnly', type: 'bool', versions: '5+' },
+            { name: 'configSource', type: 'int8', versions: '5+', default: '-1', ignorable: true },
+            { name: 'isSensitive', type: 'bool', versions: '5+' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// DeleteTopics (key 20)
+
+export const DeleteTopicsRequestDef: MessageDef = {
+  name: 'DeleteTopicsRequest',
+  apiKey: 20,
+  type: 'request',
+  validVersions: '1-6',
+  flexibleVersions: '4+',
+  fields: [
+    // v6+: each topic by name (topicId zero) or by id (name null).
+    {
+      name: 'topics',
+      type: '[]DeleteTopicState',
+      versions: '6+',
+      fields: [
+        { name: 'name', type: 'string', versions: '6+', nullableVersions: '6+', default: 'null' },
+        { name: 'topicId', type: 'uuid', versions: '6+' },
+      ],
+    },
+    { name: 'topicNames', type: '[]string', versions: '0-5', ignorable: true },
+    { name: 'timeoutMs', type: 'int32', versions: '0+' },
+  ],
+};
+
+export const DeleteTopicsResponseDef: MessageDef = {
+  name: 'DeleteTopicsResponse',
+  apiKey: 20,
+  type: 'response',
+  validVersions: '1-6',
+  flexibleVersions: '4+',
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '1+', ignorable: true },
+    {
+      name: 'responses',
+      type: '[]DeletableTopicResult',
+      versions: '0+',
+      fields: [
+        { name: 'name', type: 'string', versions: '0+', nullableVersions: '6+' },
+        { name: 'topicId', type: 'uuid', versions: '6+', ignorable: true },
+        { name: 'errorCode', type: 'int16', versions: '0+' },
+        {
+          name: 'errorMessage',
+          type: 'string',
+          versions: '5+',
+          nullableVersions: '5+',
+          ignorable: true,
+          default: 'null',
+        },
+      ],
+    },
+  ],
+};
+
 /** Request and response descriptions by API key. */
 export const MESSAGE_DEFS: Readonly<Record<number, { request: MessageDef; response: MessageDef }>> = {
   0: { request: ProduceRequestDef, response: ProduceResponseDef },
+  1: { request: FetchRequestDef, response: FetchResponseDef },
+  2: { request: ListOffsetsRequestDef, response: ListOffsetsResponseDef },
   3: { request: MetadataRequestDef, response: MetadataResponseDef },
   10: { request: FindCoordinatorRequestDef, response: FindCoordinatorResponseDef },
   17: { request: SaslHandshakeRequestDef, response: SaslHandshakeResponseDef },
   18: { request: ApiVersionsRequestDef, response: ApiVersionsResponseDef },
+  19: { request: CreateTopicsRequestDef, response: CreateTopicsResponseDef },
+  20: { request: DeleteTopicsRequestDef, response: DeleteTopicsResponseDef },
   22: { request: InitProducerIdRequestDef, response: InitProducerIdResponseDef },
   24: { request: AddPartitionsToTxnRequestDef, response: AddPartitionsToTxnResponseDef },
   25: { request: AddOffsetsToTxnRequestDef, response: AddOffsetsToTxnResponseDef },

@@ -1,6 +1,6 @@
 /**
  * Typed shapes of the messages kafka-wire speaks, and the enumerations their fields take
- * (CoordinatorKeyType). Decoded messages carry every field (fields outside the decoded version
+ * (CoordinatorKeyType, ListOffsetsTimestamp). Decoded messages carry every field (fields outside the decoded version
  * hold their defaults). Request inputs may leave out fields that have defaults. Structs of
  * flexible versions may carry `_unknownTaggedFields`.
  */
@@ -406,14 +406,256 @@ export interface TxnOffsetCommitResponse extends Tagged {
   topics: TxnOffsetCommitResponseTopic[];
 }
 
+// ---- ListOffsets (2) ------------------------------------------------------------------------
+
+/** Special ListOffsets timestamps (Java's ListOffsetsRequest constants), and the version each needs. */
+export const ListOffsetsTimestamp = {
+  Latest: -1n,
+  Earliest: -2n,
+  /** v7+ (KIP-734): the offset of the record with the largest timestamp. */
+  MaxTimestamp: -3n,
+  /** v8+ (KIP-405): the local log start offset under tiered storage. */
+  EarliestLocal: -4n,
+  /** v9+ (KIP-1005). */
+  LatestTiered: -5n,
+  /** v11+ (KIP-1023). */
+  EarliestPendingUpload: -6n,
+} as const;
+
+export interface ListOffsetsPartition extends Tagged {
+  partitionIndex: number;
+  /** v4+: -1 = unknown (no fencing). */
+  currentLeaderEpoch?: number;
+  /** A time in ms, or a ListOffsetsTimestamp. */
+  timestamp: bigint;
+}
+
+export interface ListOffsetsTopic extends Tagged {
+  name: string;
+  partitions: ListOffsetsPartition[];
+}
+
+export interface ListOffsetsRequest extends Tagged {
+  /** -1 for any client that is not a follower. */
+  replicaId: number;
+  /** v2+: 0 read uncommitted, 1 read committed. */
+  isolationLevel?: number;
+  topics: ListOffsetsTopic[];
+  /** v10+. */
+  timeoutMs?: number;
+}
+
+export interface ListOffsetsPartitionResponse extends Tagged {
+  partitionIndex: number;
+  errorCode: number;
+  timestamp: bigint;
+  offset: bigint;
+  /** v4+; -1 when unknown. */
+  leaderEpoch: number;
+}
+
+export interface ListOffsetsTopicResponse extends Tagged {
+  name: string;
+  partitions: ListOffsetsPartitionResponse[];
+}
+
+export interface ListOffsetsResponse extends Tagged {
+  throttleTimeMs: number;
+  topics: ListOffsetsTopicResponse[];
+}
+
+// ---- Fetch (1) ------------------------------------------------------------------------------
+
+export interface ReplicaState extends Tagged {
+  replicaId: number;
+  replicaEpoch: bigint;
+}
+
+export interface FetchPartition extends Tagged {
+  partition: number;
+  currentLeaderEpoch?: number;
+  fetchOffset: bigint;
+  /** v12+: -1 for a consumer. */
+  lastFetchedEpoch?: number;
+  logStartOffset?: bigint;
+  partitionMaxBytes: number;
+  /** v17+ tagged. */
+  replicaDirectoryId?: Uint8Array;
+  /** v18+ tagged; default 2^63-1. */
+  highWatermark?: bigint;
+}
+
+export interface FetchTopic extends Tagged {
+  /** v4-v12. */
+  topic?: string;
+  /** v13+. */
+  topicId?: Uint8Array;
+  partitions: FetchPartition[];
+}
+
+export interface ForgottenTopic extends Tagged {
+  topic?: string;
+  topicId?: Uint8Array;
+  partitions: number[];
+}
+
+export interface FetchRequest extends Tagged {
+  clusterId?: string | null;
+  /** v4-v14: -1 for a consumer. */
+  replicaId?: number;
+  /** v15+ tagged (followers only). */
+  replicaState?: ReplicaState;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes?: number;
+  /** 0 read uncommitted, 1 read committed. */
+  isolationLevel?: number;
+  sessionId?: number;
+  sessionEpoch?: number;
+  topics: FetchTopic[];
+  /** v7+. */
+  forgottenTopicsData?: ForgottenTopic[];
+  /** v11+. */
+  rackId?: string;
+}
+
+export interface EpochEndOffset extends Tagged {
+  epoch: number;
+  endOffset: bigint;
+}
+
+export interface SnapshotId extends Tagged {
+  endOffset: bigint;
+  epoch: number;
+}
+
+export interface AbortedTransaction extends Tagged {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+export interface FetchResponsePartition extends Tagged {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  divergingEpoch: EpochEndOffset;
+  currentLeader: LeaderIdAndEpoch;
+  snapshotId: SnapshotId;
+  abortedTransactions: AbortedTransaction[] | null;
+  preferredReadReplica: number;
+  /** Raw RecordBatches (a view into the response frame); the last may be cut short. */
+  records: Uint8Array | null;
+}
+
+export interface FetchableTopicResponse extends Tagged {
+  topic: string;
+  topicId: Uint8Array;
+  partitions: FetchResponsePartition[];
+}
+
+export interface FetchResponse extends Tagged {
+  throttleTimeMs: number;
+  errorCode: number;
+  sessionId: number;
+  responses: FetchableTopicResponse[];
+  nodeEndpoints: NodeEndpoint[];
+}
+
+// ---- CreateTopics (19) ----------------------------------------------------------------------
+
+export interface CreatableReplicaAssignment extends Tagged {
+  partitionIndex: number;
+  brokerIds: number[];
+}
+
+export interface CreatableTopicConfig extends Tagged {
+  name: string;
+  value: string | null;
+}
+
+export interface CreatableTopic extends Tagged {
+  name: string;
+  /** -1 (v4+): the broker's num.partitions. */
+  numPartitions: number;
+  /** -1 (v4+): the broker's default.replication.factor. */
+  replicationFactor: number;
+  assignments: CreatableReplicaAssignment[];
+  configs: CreatableTopicConfig[];
+}
+
+export interface CreateTopicsRequest extends Tagged {
+  topics: CreatableTopic[];
+  timeoutMs: number;
+  validateOnly?: boolean;
+}
+
+export interface CreatableTopicConfigs extends Tagged {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: number;
+  isSensitive: boolean;
+}
+
+export interface CreatableTopicResult extends Tagged {
+  name: string;
+  /** v7+. */
+  topicId: Uint8Array;
+  errorCode: number;
+  errorMessage: string | null;
+  /** v5+ tagged. */
+  topicConfigErrorCode: number;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: CreatableTopicConfigs[] | null;
+}
+
+export interface CreateTopicsResponse extends Tagged {
+  throttleTimeMs: number;
+  topics: CreatableTopicResult[];
+}
+
+// ---- DeleteTopics (20) ----------------------------------------------------------------------
+
+export interface DeleteTopicState extends Tagged {
+  name: string | null;
+  topicId: Uint8Array;
+}
+
+export interface DeleteTopicsRequest extends Tagged {
+  /** v6+. */
+  topics?: DeleteTopicState[];
+  /** v1-v5. */
+  topicNames?: string[];
+  timeoutMs: number;
+}
+
+export interface DeletableTopicResult extends Tagged {
+  name: string | null;
+  topicId: Uint8Array;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface DeleteTopicsResponse extends Tagged {
+  throttleTimeMs: number;
+  responses: DeletableTopicResult[];
+}
+
 // ---- By API key -----------------------------------------------------------------------------
 
 export interface RequestBodies {
   0: ProduceRequest;
+  1: FetchRequest;
+  2: ListOffsetsRequest;
   3: MetadataRequest;
   10: FindCoordinatorRequest;
   17: SaslHandshakeRequest;
   18: ApiVersionsRequest;
+  19: CreateTopicsRequest;
+  20: DeleteTopicsRequest;
   22: InitProducerIdRequest;
   24: AddPartitionsToTxnRequest;
   25: AddOffsetsToTxnRequest;
@@ -424,10 +666,14 @@ export interface RequestBodies {
 
 export interface ResponseBodies {
   0: ProduceResponse;
+  1: FetchResponse;
+  2: ListOffsetsResponse;
   3: MetadataResponse;
   10: FindCoordinatorResponse;
   17: SaslHandshakeResponse;
   18: ApiVersionsResponse;
+  19: CreateTopicsResponse;
+  20: DeleteTopicsResponse;
   22: InitProducerIdResponse;
   24: AddPartitionsToTxnResponse;
   25: AddOffsetsToTxnResponse;
