@@ -320,10 +320,15 @@ describe('OAUTHBEARER settings', () => {
     expect(e.message).toContain('sasl.login.callback.handler.class');
   });
 
-  test('a token endpoint without the OIDC callback handler names the property to set', () => {
-    const e = configError({ 'sasl.jaas.config': `${OAUTH_MODULE} required clientId=a clientSecret=b;`, 'sasl.oauthbearer.token.endpoint.url': 'https://idp/token' });
-    expect(e.property).toBe('sasl.login.callback.handler.class');
-    expect(e.message).toContain('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler');
+  test('a token endpoint or client credentials without the OIDC callback handler name the property to set', () => {
+    for (const values of [
+      { 'sasl.jaas.config': `${OAUTH_MODULE} required;`, 'sasl.oauthbearer.token.endpoint.url': 'https://idp/token' },
+      { 'sasl.jaas.config': `${OAUTH_MODULE} required clientId=a clientSecret=b;` },
+    ]) {
+      const e = configError(values);
+      expect(e.property).toBe('sasl.login.callback.handler.class');
+      expect(e.message).toContain('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler');
+    }
   });
 
   test.each<[string, Record<string, unknown>, string]>([
@@ -364,7 +369,9 @@ describe('OAUTHBEARER settings', () => {
     expect(s.source.endpoint.clientId).toBe('from-config');
     expect(s.source.endpoint.clientSecret.value()).toBe('secret-from-config');
     expect(s.source.endpoint.scope).toBe('kafka:write');
-    expect(s.warnings).toHaveLength(3);
+    expect(s.warnings).toHaveLength(4); // client id, secret, scope given twice; the 3.x class name
+    expect(s.warnings.filter((w) => w.includes('is deprecated'))).toHaveLength(3);
+    expect(s.warnings.some((w) => w.includes("Kafka 3.x's name"))).toBe(true);
     expect(JSON.stringify(s)).not.toContain('secret-from');
   });
 

@@ -241,14 +241,17 @@ function oauthBearerSettings(values: Values): OAuthBearerSettings {
   const module = requireLoginModule(values, 'OAUTHBEARER', '(with a token: see sasl.login.callback.handler.class)');
 
   if (handlerClass !== null && OIDC_LOGIN_CALLBACK_HANDLERS.includes(handlerClass)) {
+    if (handlerClass !== OIDC_LOGIN_CALLBACK_HANDLERS[0]) {
+      warnings.push(`${SASL_LOGIN_CALLBACK_HANDLER_CLASS}=${handlerClass} is Kafka 3.x's name (removed in Kafka 4.0); it is read as ${OIDC_LOGIN_CALLBACK_HANDLERS[0]}`);
+    }
     return { mechanism: 'OAUTHBEARER', source: oidcSource(values, module, warnings), extensions: jaasExtensions(module), refresh, warnings };
   }
   if (handlerClass !== null && handlerClass !== UNSECURED_LOGIN_CALLBACK_HANDLER) {
     throw new ConfigError(SASL_LOGIN_CALLBACK_HANDLER_CLASS, `Java class ${JSON.stringify(handlerClass)} has no kafka-wire equivalent; pass a token provider function async () => ({ token, lifetimeMs }), or ${OIDC_LOGIN_CALLBACK_HANDLERS[0]} for Kafka's OIDC login`);
   }
   // The unsecured login (Java's default handler for OAUTHBEARER).
-  if (stringValue(values, TOKEN_ENDPOINT_URL) !== null) {
-    throw new ConfigError(SASL_LOGIN_CALLBACK_HANDLER_CLASS, `must be ${OIDC_LOGIN_CALLBACK_HANDLERS[0]} to use ${TOKEN_ENDPOINT_URL} (unset, the unsecured test login is used, as in Java)`);
+  if (stringValue(values, TOKEN_ENDPOINT_URL) !== null || module.options.has('clientId') || module.options.has('clientSecret')) {
+    throw new ConfigError(SASL_LOGIN_CALLBACK_HANDLER_CLASS, `must be ${OIDC_LOGIN_CALLBACK_HANDLERS[0]} for the OIDC login (${TOKEN_ENDPOINT_URL}, clientId, clientSecret); unset, Java and kafka-wire use the unsecured test login`);
   }
   const unsecured = unsecuredLoginSettings(module.options);
   if (unsecured === null) {
