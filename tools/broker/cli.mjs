@@ -50,7 +50,7 @@ const USAGE = `usage: npm run broker -- <command>
                               what runs, with pids, ports and log files
   create-topic NAME [--security | --kafka-version V] [--partitions P] [--replication-factor R] [--config k=v]...
                               create a topic on the running Kafka (Kafka's AdminClient)
-  prepare                     resolve Kafka's jars, compile the Java helpers, the mock
+  prepare                     resolve Kafka's jars (${kafkaVersions().join(', ')}), compile the Java helpers, the mock
                               cluster and kfake (go build) now (what \`up\` would do on first use; installs
                               librdkafka-dev with apt-get if it is missing and we are root)
 state dir: ${'$'}KAFKA_WIRE_STATE_DIR or <repo>/.kafka-wire/`;
@@ -202,8 +202,9 @@ async function main(argv) {
     }
 
     case 'prepare': {
-      const k = await kafkaPrepare({ log });
+      const k = await kafkaPrepare({ log, allVersions: true });
       log(`Kafka classpath: ${k.classpath} jars; helpers: ${k.helpersJar}`);
+      for (const [v, jar] of Object.entries(k.versions)) log(`Kafka ${v} (--kafka-version): ${jar}`);
       log(`mock cluster: ${await prepareMock({ log })}`);
       log(`kfake: ${await prepareKfake({ log })}`);
       return 0;

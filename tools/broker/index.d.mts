@@ -191,7 +191,8 @@ export function secureDown(): Promise<{ pids: number[]; killed: number[] } | nul
 export function secureStatus(): (Partial<SecureClusterDescription> & { nodes: KafkaNode[]; alive: boolean; managed: boolean; startedAt: string }) | null;
 /** <state>/secure */
 export function secureDir(): string;
-export function kafkaPrepare(opts?: { log?: Log }): Promise<{ classpath: number; helpersJar: string; mockClientJar: string }>;
+/** allVersions: also resolve the --kafka-version brokers (versions: version -> its helper jar). */
+export function kafkaPrepare(opts?: { log?: Log; allVersions?: boolean }): Promise<{ classpath: number; helpersJar: string; mockClientJar: string; versions: Record<string, string> }>;
 export function kafkaClasspath(opts?: { log?: Log; pom?: string }): Promise<{ cp: string; argFile: string }>;
 /** 'kafka': Kafka 4.x's Java client; 'mock': kafka-clients 2.3.1, which librdkafka's mock understands. */
 export type JavaClient = 'kafka' | 'mock';

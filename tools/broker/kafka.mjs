@@ -756,11 +756,17 @@ async function stopCluster(st, dir) {
  * Resolve the jars and compile the Java helpers now (CI does this before the tests, so a
  * missing dependency fails early and the first test does not pay for it).
  */
-export async function kafkaPrepare({ log = () => {} } = {}) {
+export async function kafkaPrepare({ log = () => {}, allVersions = false } = {}) {
   const classpath = await kafkaClasspath({ log });
   const helpers = await javaHelpers(classpath);
   const mockClient = await helpersFor('mock', log);
-  return { classpath: classpath.cp.split(path.delimiter).length, helpersJar: helpers.jar, mockClientJar: mockClient.jar };
+  // `prepare` also readies the other versions' brokers (the test setup leaves that to their start).
+  const versions = {};
+  for (const version of allVersions ? kafkaVersions().slice(1) : []) {
+    const cp = await kafkaClasspath({ log, pom: pomFor(version) });
+    versions[version] = (await javaHelpers(cp, { only: ['KafkaWireNode.java'] })).jar;
+  }
+  return { classpath: classpath.cp.split(path.delimiter).length, helpersJar: helpers.jar, mockClientJar: mockClient.jar, versions };
 }
 
 /**
