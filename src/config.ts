@@ -118,6 +118,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'sasl.login.retry.backoff.max.ms', type: 'long', default: 10000, doc: 'Upper bound of the token endpoint backoff.' },
   { name: 'client.dns.lookup', type: 'string', default: 'use_all_dns_ips', oneOf: ['use_all_dns_ips', 'resolve_canonical_bootstrap_servers_only'], onlyDefault: true, doc: 'Only use_all_dns_ips (the default) is implemented.' },
   { name: 'enable.metrics.push', type: 'boolean', default: true, doc: 'Accepted for compatibility; client metrics push (KIP-714) is not implemented, so nothing is pushed.' },
+  { name: 'transactional.id', type: 'string', default: null, doc: 'Makes the producer transactional (initTransactions, beginTransaction, commitTransaction, ...; docs/TRANSACTIONS.md). The id survives restarts: a new producer with the same id fences the old one and completes or aborts what it left open. Implies enable.idempotence and acks=all; set explicitly otherwise, that is an error.' },
+  { name: 'transaction.timeout.ms', type: 'int', default: 60000, doc: "How long the transaction coordinator lets a transaction stay open before it aborts it (the producer then gets an error at its next transactional call). At most the broker's transaction.max.timeout.ms (15 minutes by default)." },
 ];
 
 /** Java's ConfigDef types, for the properties kafka-wire does not implement. */
@@ -174,8 +176,6 @@ export const JAVA_ONLY_PROPERTIES: readonly (readonly [string, JavaConfigType, s
   ["sasl.oauthbearer.expected.audience", "LIST", ""],
   ["sasl.oauthbearer.allow.unverified.issuer", "BOOLEAN", "false"],
   ["sasl.oauthbearer.expected.issuer", "STRING", null],
-  ["transaction.timeout.ms", "INT", "60000"],
-  ["transactional.id", "STRING", null],
   ["transaction.two.phase.commit.enable", "BOOLEAN", "false"],
   ["metadata.cluster.check.enable", "BOOLEAN", "true"],
   ["config.providers", "LIST", ""],
@@ -435,6 +435,21 @@ function applyJavaRules(values: Record<string, unknown>, explicit: ReadonlySet<s
       throw new ConfigError('max.in.flight.requests.per.connection', `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${inFlight}.`);
     }
     if (disable) values['enable.idempotence'] = false;
+  }
+
+  // transactional.id after idempotence (Java: enable.idempotence may have been turned off just
+  // above). A transactional producer is idempotent with acks=all; say which setting contradicts.
+  const transactionalId = values['transactional.id'] as string | null;
+  if (transactionalId !== null) {
+    if (transactionalId === '') throw new ConfigError('transactional.id', 'must not be empty (leave it unset for a non-transactional producer)');
+    if (values['enable.idempotence'] !== true) {
+      const why = explicit.has('enable.idempotence')
+        ? 'enable.idempotence=false is set'
+        : (values['retries'] as number) === 0
+          ? 'retries=0 turns idempotence off'
+          : `acks=${String(values['acks'])} turns idempotence off (it needs acks=all)`;
+      throw new ConfigError('transactional.id', `Cannot set a transactional.id without also enabling idempotence. ${why}: a transactional producer needs enable.idempotence=true and acks=all`);
+    }
   }
 
   // KafkaProducer.configureDeliveryTimeout: linger.ms counts as at most INT_MAX, the sum too.

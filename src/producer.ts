@@ -41,6 +41,12 @@ import { currentRuntime, type Runtime } from './runtime/runtime.js';
 import { Metadata, type PartitionInfo } from './cluster/metadata.js';
 import { Sender } from './sender/sender.js';
 import { TransactionManager } from './idempotence/transaction-manager.js';
+import { TxnManager, type ConsumerGroupMetadata, type TransactionOffset, type TxnResult } from './transactions/txn-manager.js';
+import { TransactionState } from './transactions/transaction-state.js';
+import { TransactionError } from './transactions/errors.js';
+
+export type { ConsumerGroupMetadata, TransactionOffset } from './transactions/txn-manager.js';
+export { AbortableTransactionError, FatalTransactionError, TransactionError, TRANSACTION_ABORTED } from './transactions/errors.js';
 
 /** Keys and values: strings are written as UTF-8; null value = tombstone. */
 export type Data = string | Uint8Array | null;
@@ -143,6 +149,8 @@ export class Producer {
   private readonly accumulator: RecordAccumulator;
   private readonly pool: ConnectionPool;
   private readonly sender: Sender;
+  /** transactional.id: the transactional state machine (null for a non-transactional producer). */
+  private readonly txn: TxnManager | null;
   private readonly metricsRegistry: ProducerMetrics;
   private readonly interceptors: readonly ProducerInterceptor[];
   private readonly keySerializer: Serializer | null;
@@ -200,7 +208,23 @@ export class Producer {
     this.metricsRegistry = new ProducerMetrics(this.clock, c.int('metrics.sample.window.ms'), c.int('metrics.num.samples'));
     this.metadata = new Metadata(this.clock, c.int('metadata.max.age.ms'), c.int('metadata.max.idle.ms'), c.int('retry.backoff.ms'), c.int('retry.backoff.max.ms'), random);
     this.metadata.onMalformed = (what) => this.logger.warn(what);
-    const tm = c.bool('enable.idempotence') ? new TransactionManager() : null;
+    const transactionalId = c.values['transactional.id'] as string | null;
+    // One owner of the producer id, epoch and sequences (idempotence); transactions build on it.
+    const tm = c.bool('enable.idempotence') ? new TransactionManager({ transactional: transactionalId !== null }) : null;
+    let sender: Sender | null = null;
+    const txn = (this.txn =
+      transactionalId !== null && tm !== null
+        ? new TxnManager({
+            transactionalId,
+            transactionTimeoutMs: c.int('transaction.timeout.ms'),
+            retryBackoffMs: Math.min(c.int('retry.backoff.ms'), c.int('retry.backoff.max.ms')),
+            idempotence: tm,
+            clock: this.clock,
+            logger: this.logger,
+            transactionV2Available: () => sender?.transactionV2Available() ?? false,
+            sendsInProgress: () => this.pendingSends.size > 0,
+          })
+        : null);
 
     const metrics = this.metricsRegistry;
     this.accumulator = new RecordAccumulator({
@@ -212,6 +236,7 @@ export class Producer {
         onExhausted: () => metrics.bufferExhausted.record(1),
       }),
       lingerMs: c.int('linger.ms'),
+      transactional: txn !== null,
       retryBackoffMs: c.int('retry.backoff.ms'),
       retryBackoffMaxMs: c.int('retry.backoff.max.ms'),
       deliveryTimeoutMs: c.int('delivery.timeout.ms'),
@@ -238,7 +263,6 @@ export class Producer {
     });
     this.saslAuthenticator = security.sasl ?? null;
     const transport = internals.transport ?? this.runtime.transport();
-    let sender: Sender | null = null;
     this.pool = new ConnectionPool({
       transport,
       clock: this.clock,
@@ -282,6 +306,7 @@ export class Producer {
       metadata: this.metadata,
       pool: this.pool,
       transactionManager: tm,
+      transactions: txn,
       ...(security.sasl
         ? {
             sasl: new ConnectionAuthenticator({
@@ -308,11 +333,17 @@ export class Producer {
     this.accumulator.setHooks({
       ...(tm
         ? {
-            shouldStopDrainBatchesForPartition: (batch) => tm.shouldStopDrain(batch),
+            // A transaction's partition is drained only once it is in the transaction (v1:
+            // AddPartitionsToTxn answered), and never after a fatal error.
+            shouldStopDrainBatchesForPartition: txn
+              ? (batch, tp) => !txn.isSendToPartitionAllowed(tp) || tm.shouldStopDrain(batch)
+              : (batch) => tm.shouldStopDrain(batch),
             onFirstDrain: (batch) => tm.assignSequence(batch),
             onBatchExit: (batch, exit) => tm.handleExit(batch, exit),
           }
         : {}),
+      // Committing or aborting: every batch is sendable now (Java's isCompleting), so EndTxn follows soon.
+      ...(txn ? { isTransactionCompleting: () => txn.isCompleting } : {}),
       wakeup: () => sender!.wakeup(),
     });
     this.metricsRegistry.gauges = {
@@ -325,7 +356,7 @@ export class Producer {
       waitingSendBytes: () => this.pendingSendBytes,
     };
     this.sender.wakeup(); // bootstrap: fetch metadata and the producer id early, as Java does
-    this.logger.info(`producer started (acks=${c.str('acks')}, idempotence=${c.bool('enable.idempotence')}, compression=${compressionName})`);
+    this.logger.info(`producer started (acks=${c.str('acks')}, idempotence=${c.bool('enable.idempotence')}, compression=${compressionName}${txn ? `, transactional.id=${txn.transactionalId}` : ''})`);
   }
 
   // --- send ---------------------------------------------------------------------------------
@@ -352,6 +383,8 @@ export class Producer {
   /** Returns a promise only when the record has to wait (metadata, memory): it settles once the record is in a batch (or failed). */
   private doSend(input: ProducerRecord<unknown, unknown>, slot: unknown): Promise<void> | undefined {
     if (this.state !== 'open') throw closedError();
+    // A transactional producer sends only inside a transaction (the record fails at once otherwise).
+    if (this.txn !== null) this.txn.checkSendAllowed();
     let record = input;
     if (record === null || typeof record !== 'object') throw new KafkaWireError('INVALID_RECORD', 'send() needs a record object { topic, key?, value, headers?, partition?, timestamp? }');
     for (const interceptor of this.interceptors) {
@@ -442,12 +475,17 @@ export class Producer {
     if (result instanceof Promise) {
       this.sender.wakeup(); // memory is short: make sure the sender is draining
       return this.trackPending(
-        result.then((r) => this.afterAppend(r, this.clock.now())),
+        result.then((r) => {
+          this.txn?.addPartition({ topic, partition: r.partition });
+          this.afterAppend(r, this.clock.now());
+        }),
         slot,
         topic,
         estimateRecordSizeUpperBound(key, value, headers.length === 0 ? null : (headers as RecordHeaderInput[])),
       );
     }
+    // The partition joins the transaction (v1: AddPartitionsToTxn before its first batch goes).
+    if (this.txn !== null) this.txn.addPartition({ topic, partition: result.partition });
     this.afterAppend(result, now);
     return undefined;
   }
@@ -571,6 +609,116 @@ export class Producer {
     );
   }
 
+  // --- transactions (transactional.id; docs/TRANSACTIONS.md) ----------------------------------
+
+  /**
+   * Java's initTransactions(): finds the transaction coordinator and gets the producer id and
+   * epoch for transactional.id, which fences any older producer with the same id and completes
+   * or aborts the transaction it left open. Call once, before the first transaction. Waits up to
+   * max.block.ms; after a TIMEOUT the call may be repeated (it awaits the same request).
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.transactional('initTransactions');
+    await this.awaitTransactional(txn.initTransactions(), 'initTransactions');
+  }
+
+  /** Java's beginTransaction(): opens a transaction (no request is sent). */
+  beginTransaction(): void {
+    this.transactional('beginTransaction').beginTransaction();
+  }
+
+  /**
+   * Java's sendOffsetsToTransaction(offsets, groupMetadata): the consumer offsets commit with the
+   * transaction (read-process-write). `offset` is the next record to read, as Java's
+   * OffsetAndMetadata. Transactions v1: AddOffsetsToTxn, then TxnOffsetCommit to the group
+   * coordinator; v2: TxnOffsetCommit only. Pass generationId / memberId / groupInstanceId from
+   * the consumer so a zombie member's offsets are refused (KIP-447).
+   */
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
+    const txn = this.transactional('sendOffsetsToTransaction');
+    await this.awaitTransactional(txn.sendOffsetsToTransaction(offsets, group), 'sendOffsetsToTransaction');
+  }
+
+  /**
+   * Java's commitTransaction(): every record sent in the transaction is delivered first (a
+   * failed one fails the commit with an AbortableTransactionError: abort, then retry the
+   * transaction), then EndTxn(commit). Waits up to max.block.ms; after a TIMEOUT repeat it.
+   */
+  async commitTransaction(): Promise<void> {
+    const txn = this.transactional('commitTransaction');
+    await this.awaitTransactional(txn.beginCommit(), 'commitTransaction');
+  }
+
+  /**
+   * Java's abortTransaction(): records not yet sent fail with TRANSACTION_ABORTED at once, the
+   * ones in flight when answered (every pending record of the transaction completes with an
+   * error), then EndTxn(abort). Also the way out of an AbortableTransactionError.
+   */
+  async abortTransaction(): Promise<void> {
+    const txn = this.transactional('abortTransaction');
+    await this.awaitTransactional(txn.beginAbort(), 'abortTransaction');
+  }
+
+  /**
+   * Runs `fn` in a transaction: begin, `await fn()`, commit. If `fn` throws, or the commit fails
+   * with an abortable error, the transaction is aborted and the error rethrown. A fatal error
+   * (e.g. PRODUCER_FENCED) is rethrown as it is: close the producer.
+   */
+  async transaction<T>(fn: () => T | Promise<T>): Promise<T> {
+    const txn = this.transactional('transaction');
+    txn.beginTransaction();
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      await this.abortAfter(txn, e);
+      throw e;
+    }
+    try {
+      await this.commitTransaction();
+    } catch (e) {
+      await this.abortAfter(txn, e);
+      throw e;
+    }
+    return result;
+  }
+
+  /** After `cause` ended a transaction early: abort it if that is still possible. */
+  private async abortAfter(txn: TxnManager, cause: unknown): Promise<void> {
+    if (txn.state !== TransactionState.IN_TRANSACTION && txn.state !== TransactionState.ABORTABLE_ERROR) return;
+    try {
+      await this.abortTransaction();
+    } catch (e) {
+      this.logger.warn(`aborting the transaction after ${(cause as Error)?.message ?? String(cause)} failed too: ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+
+  private transactional(operation: string): TxnManager {
+    if (this.txn === null) {
+      throw new KafkaWireError('ILLEGAL_STATE', `${operation}(): transactional method invoked on a non-transactional producer (set transactional.id)`);
+    }
+    if (this.state !== 'open') throw closedError();
+    return this.txn;
+  }
+
+  /** Awaits a transactional call's result for at most max.block.ms (Java's result.await). */
+  private async awaitTransactional(result: TxnResult, operation: string): Promise<void> {
+    this.sender.wakeup();
+    if (result.completed) return result.promise;
+    let timer: { cancel(): void } | null = null;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimer(
+        () => reject(new TransactionError('TIMEOUT', `Timeout expired after ${this.maxBlockMs} ms (max.block.ms) while awaiting ${result.operation}; call ${operation}() again to keep waiting for it`)),
+        this.maxBlockMs,
+      );
+    });
+    try {
+      await Promise.race([result.promise, timeout]);
+    } finally {
+      (timer as { cancel(): void } | null)?.cancel();
+    }
+  }
+
   // --- flush / close ------------------------------------------------------------------------
 
   /**
@@ -602,6 +750,12 @@ export class Producer {
     const graceful = (async () => {
       // No send is accepted any more, so this ends: each pending send appends or fails.
       while (this.pendingSends.size > 0) await Promise.all([...this.pendingSends]);
+      // An open transaction is aborted, as Java's Sender does at close.
+      const txn = this.txn;
+      if (txn !== null && (txn.state === TransactionState.IN_TRANSACTION || txn.state === TransactionState.ABORTABLE_ERROR)) {
+        this.logger.info('aborting the open transaction at close');
+        txn.beginAbort().promise.catch(() => {});
+      }
       this.accumulator.close(); // every batch becomes sendable now
       this.sender.initiateClose();
       await this.sender.awaitIdle();
@@ -623,6 +777,7 @@ export class Producer {
 
   /** Stops every component, in the order the class comment explains. Idempotent. */
   private shutdown(error: KafkaWireError): void {
+    this.txn?.close();
     this.accumulator.close();
     this.metadata.close(error);
     this.accumulator.abortIncompleteBatches(error);

@@ -943,10 +943,15 @@ export class RecordAccumulator {
     return removed;
   }
 
-  /** Fails the batches that were never drained (transaction abort), leaving in-flight ones alone. */
-  abortUndrainedBatches(error: Error): void {
+  /**
+   * Fails the batches that are queued and were never drained (transaction abort), leaving
+   * in-flight ones alone. `alsoSequenced`: a queued batch that has a sequence (back for a retry)
+   * is failed too when this says so — for a transaction being aborted, a retry whose attempts
+   * were all refused (none can be in the log); by default such batches stay, as in Java.
+   */
+  abortUndrainedBatches(error: Error, alsoSequenced?: (batch: ProducerBatch) => boolean): void {
     for (const batch of [...this.incomplete]) {
-      if (batch.wasDrained || batch.hasSequence) continue;
+      if ((batch.wasDrained || batch.hasSequence) && !(batch.hasSequence && alsoSequenced?.(batch) === true)) continue;
       const dq = this.getDeque(batch.topicPartition.topic, batch.topicPartition.partition);
       if (dq === undefined || !dq.remove(batch)) continue;
       batch.abortRecordAppends();

@@ -73,6 +73,7 @@ import type { Logger } from '../observability/logger.js';
 import { defaultSchedule } from '../runtime/runtime.js';
 import type { Metadata } from '../cluster/metadata.js';
 import { TransactionManager } from '../idempotence/transaction-manager.js';
+import { V1_MAX_PRODUCE_VERSION, type TxnChannel, type TxnManager, type TxnNetwork } from '../transactions/txn-manager.js';
 
 export interface SenderConfig {
   readonly clientId: string;
@@ -107,6 +108,12 @@ export interface SenderDeps {
   readonly metadata: Metadata;
   readonly pool: ConnectionPool;
   readonly transactionManager: TransactionManager | null;
+  /**
+   * transactional.id: the transactional state machine and its request queue. The Sender sends
+   * its requests (one at a time; no Produce meanwhile, as Java), the transactional id with every
+   * Produce, and reports failed batches to it.
+   */
+  readonly transactions?: TxnManager | null;
   readonly metrics: ProducerMetrics;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -191,6 +198,14 @@ export class Sender {
   private forceClosed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly tm: TransactionManager | null;
+  private readonly txn: TxnManager | null;
+  /**
+   * The newest finalized features seen in an ApiVersions answer (v3+): their epoch and the
+   * transaction.version level (2 enables transactions v2, KIP-890). Java's ApiVersions keeps the
+   * highest-epoch set too.
+   */
+  private finalizedFeaturesEpoch = -1n;
+  private transactionVersionLevel = 0;
 
   private readonly schedule: (fn: () => void) => void;
   /** Java's fixed retry delay where no attempt count applies: min(retry.backoff.ms, retry.backoff.max.ms). */
@@ -198,6 +213,7 @@ export class Sender {
 
   constructor(private readonly d: SenderDeps) {
     this.tm = d.transactionManager;
+    this.txn = d.transactions ?? null;
     this.schedule = d.schedule ?? defaultSchedule;
     this.staticBackoffMs = Math.min(d.config.retryBackoffMs, d.config.retryBackoffMaxMs);
     this.guaranteeMessageOrder = d.config.maxInFlightRequestsPerConnection === 1;
@@ -222,6 +238,10 @@ export class Sender {
       const problem = this.produceProblem(connection.broker, produce);
       if (problem) this.d.logger.warn(problem.message);
       this.apiVersions.set(connection.nodeId, ranges);
+      if (body.finalizedFeaturesEpoch > this.finalizedFeaturesEpoch) {
+        this.finalizedFeaturesEpoch = body.finalizedFeaturesEpoch;
+        this.transactionVersionLevel = body.finalizedFeatures.find((f) => f.name === 'transaction.version')?.maxVersionLevel ?? 0;
+      }
       if (this.d.sasl) await this.d.sasl.authenticate(connection, this.saslVersions(connection, ranges));
       this.d.logger.debug(`connected to ${connection.broker}: Produce v${produce}, Metadata v${this.versionFrom(ranges, ApiKey.Metadata)}`);
       return;
@@ -265,6 +285,21 @@ export class Sender {
 
   get requestsInFlight(): number {
     return this.inFlightRequests;
+  }
+
+  /**
+   * Transactions v2 (KIP-890 part 2) can be used: the cluster finalized transaction.version >= 2
+   * and every broker we know speaks what v2 needs (Produce v12, EndTxn v5, TxnOffsetCommit v5).
+   * Asked when a transaction begins; it never changes one that is open.
+   */
+  transactionV2Available(): boolean {
+    if (this.transactionVersionLevel < 2 || this.apiVersions.size === 0) return false;
+    for (const ranges of this.apiVersions.values()) {
+      if ((ranges.get(ApiKey.Produce)?.max ?? -1) < 12) return false;
+      if ((ranges.get(ApiKey.EndTxn)?.max ?? -1) < 5) return false;
+      if ((ranges.get(ApiKey.TxnOffsetCommit)?.max ?? -1) < 5) return false;
+    }
+    return true;
   }
 
   // --- scheduling ---------------------------------------------------------------------------
@@ -325,11 +360,20 @@ export class Sender {
 
     nextDelay = Math.min(nextDelay, guard('metadata refresh', Infinity, () => this.maybeUpdateMetadata(now)));
     if (this.tm) nextDelay = Math.min(nextDelay, guard('producer id / epoch', Infinity, () => this.maintainProducerState(now)));
+    // Transactions: one transactional request at a time, and no Produce while it is in flight.
+    let holdProduce = false;
+    if (this.txn) {
+      const step = guard('transactional requests', null, () => this.maybeSendTransactionalRequest(now));
+      if (step !== null) {
+        holdProduce = step.holdProduce;
+        nextDelay = Math.min(nextDelay, step.delayMs);
+      }
+    }
 
     // Like Java's Sender loop, go straight back to ready/drain while connections have room:
     // a drain takes one batch per partition, so a busy partition needs several requests in
     // flight at once to keep the pipe full (up to max.in.flight.requests.per.connection).
-    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+    for (let round = 0; !holdProduce && round < MAX_DRAIN_ROUNDS; round++) {
       const result = guard('ready check', null, () => {
         this.updateMutes();
         return accumulator.ready(metadata, now);
@@ -364,17 +408,28 @@ export class Sender {
 
     nextDelay = Math.min(nextDelay, guard('delivery timeouts', now + this.staticBackoffMs, () => this.failExpiredBatches(now)) - now);
 
-    if (this.closing && !accumulator.hasIncomplete() && this.inFlightRequests === 0) this.notifyIdle();
+    if (this.closing && this.isIdle()) this.notifyIdle();
     else if (this.closing && accumulator.hasUndrained()) nextDelay = Math.min(nextDelay, this.staticBackoffMs);
-    if (this.idleWaiters.length > 0 && !accumulator.hasIncomplete() && this.inFlightRequests === 0) this.notifyIdle();
+    if (this.idleWaiters.length > 0 && this.isIdle()) this.notifyIdle();
     if (failed) nextDelay = Math.min(nextDelay, this.staticBackoffMs);
     this.armTimer(nextDelay);
+  }
+
+  /** Nothing queued or in flight, transactional requests included. */
+  private isIdle(): boolean {
+    return !this.d.accumulator.hasIncomplete() && this.inFlightRequests === 0 && !(this.txn?.hasPendingRequests ?? false);
   }
 
   /** Sequences to resolve, an epoch to bump, a producer id to (re)initialize. Returns the next delay. */
   private maintainProducerState(now: number): number {
     const tm = this.tm!;
     tm.resolveSequences(this.hasInFlight);
+    if (this.txn) {
+      // The transactional producer's epoch moves only through the coordinator (TxnManager):
+      // an unresolved gap makes the transaction abortable instead of bumping here.
+      this.txn.maintain();
+      return Infinity;
+    }
     const epoch = tm.producerEpoch;
     if (!tm.bumpEpochIfRequired(this.hasInFlight)) {
       this.d.logger.info('producer epoch exhausted; requesting a new producer id');
@@ -612,6 +667,62 @@ export class Sender {
     return Infinity;
   }
 
+  // --- transactions ---------------------------------------------------------------------------
+
+  /**
+   * Java's maybeSendAndPollTransactionalRequest: after a fatal error every incomplete batch
+   * fails and nothing more is sent; while the transaction must be aborted, batches not yet sent
+   * fail at once (retries whose attempts were all refused too; one that may be in the log is
+   * retried so its outcome is learned before EndTxn); then the next transactional request goes.
+   */
+  private maybeSendTransactionalRequest(now: number): { holdProduce: boolean; delayMs: number } {
+    const txn = this.txn!;
+    const { accumulator } = this.d;
+    if (txn.hasFatalError) {
+      if (accumulator.hasIncomplete()) accumulator.abortIncompleteBatches(txn.error!);
+      return { holdProduce: true, delayMs: Infinity };
+    }
+    const abortError = txn.undrainedBatchesError();
+    if (abortError !== null && accumulator.hasIncomplete()) accumulator.abortUndrainedBatches(abortError, (b) => !this.tm!.isUncertain(b));
+    return txn.poll(now, this.txnNetwork, accumulator.hasIncomplete());
+  }
+
+  /** The wire as TxnManager sees it: coordinator channels, versions, the least loaded broker. */
+  private readonly txnNetwork: TxnNetwork = {
+    channel: (nodeId, now) => {
+      const { pool } = this.d;
+      if (pool.node(nodeId) === undefined) return { waitMs: this.staticBackoffMs, failed: true };
+      const throttledFor = this.throttledFor(nodeId, now);
+      if (throttledFor > 0) return { waitMs: throttledFor, failed: false };
+      if (pool.ready(nodeId, now)) {
+        const conn = pool.connection(nodeId);
+        return conn && conn.canSend() ? this.txnChannel(conn) : { waitMs: this.staticBackoffMs, failed: false };
+      }
+      const failed = pool.state(nodeId) === 'disconnected' && pool.lastError(nodeId) !== undefined;
+      return { waitMs: Math.max(1, pool.connectionDelay(nodeId, now)), failed };
+    },
+    leastLoaded: (now) => {
+      const target = this.leastLoadedSendable(now);
+      return typeof target === 'number' ? { waitMs: target, failed: false } : this.txnChannel(target.conn);
+    },
+    addNode: (node) => {
+      // A coordinator the metadata did not name yet: the pool must know it to connect.
+      if (this.d.pool.node(node.nodeId) === undefined) this.d.pool.updateNodes([...this.d.metadata.allBrokers(), { ...node, rack: null }]);
+    },
+    version: (nodeId, apiKey, min, max) => {
+      const v = this.apiVersion(nodeId, apiKey as ApiKey, max);
+      return v === null || (min !== undefined && v < min) ? null : v;
+    },
+    wakeup: () => this.wakeup(),
+  };
+
+  private txnChannel(conn: BrokerConnection): TxnChannel {
+    return {
+      nodeId: conn.nodeId,
+      send: (apiKey, version, body) => this.controlRequest(conn, apiKey as Exclude<MessageApiKey, 0>, version, body as never),
+    };
+  }
+
   // --- produce --------------------------------------------------------------------------------
 
   /**
@@ -680,6 +791,9 @@ export class Sender {
     }
     // Produce v13 names topics by id; fall back to v12 if any topic's id is unknown.
     let version = negotiated!;
+    // Inside a transactions-v1 transaction never Produce v12+: it would add the partitions
+    // implicitly (KIP-890), which a v1 transaction does with AddPartitionsToTxn.
+    if (this.txn !== null && this.txn.transactionVersion === 1) version = Math.min(version, V1_MAX_PRODUCE_VERSION);
     if (version > PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES && batches.some((b) => metadata.topicId(b.topicPartition.topic) === null)) {
       version = PRODUCE_MAX_VERSION_WITH_TOPIC_NAMES;
     }
@@ -714,7 +828,7 @@ export class Sender {
     const frame = encodeProduceRequestFrame(
       version,
       { correlationId: 0, clientId: config.clientId },
-      { transactionalId: null, acks: config.acks, timeoutMs: config.requestTimeoutMs, topicData: [...byTopic.values()] },
+      { transactionalId: this.txn?.transactionalId ?? null, acks: config.acks, timeoutMs: config.requestTimeoutMs, topicData: [...byTopic.values()] },
     );
     this.d.metrics.recordsPerRequest.record(records, now);
     this.track(nodeId, ApiKey.Produce, version, frame.size);
@@ -853,7 +967,10 @@ export class Sender {
       this.tm?.handleCompleted(batch);
       return;
     }
-    if (batch.done(baseOffset, logAppendTime, null)) this.d.metrics.recordSend.record(batch.recordCount, now);
+    // The broker has it, but its transaction is being aborted (or the producer failed fatally):
+    // the records fail (read_committed consumers never see them); the sequence still counts.
+    const aborted = this.txn?.completionError() ?? null;
+    if (batch.done(baseOffset, logAppendTime, aborted)) (aborted === null ? this.d.metrics.recordSend : this.d.metrics.recordError).record(batch.recordCount, now);
     this.d.accumulator.release(batch, ACKNOWLEDGED);
   }
 
@@ -866,6 +983,8 @@ export class Sender {
    */
   private failBatch(batch: ProducerBatch, error: KafkaWireError, now: number, outcomeUnknown: boolean, recordError?: (index: number) => KafkaWireError): void {
     if (batch.released) return;
+    // A failed batch makes its transaction abortable (or fatal: fenced, unauthorized).
+    this.txn?.handleFailedBatch(error);
     if (batch.done(-1n, -1n, error, recordError)) this.d.metrics.recordError.record(batch.recordCount, now);
     // Earlier attempts of unknown outcome are the TransactionManager's to add (handleFailed).
     this.d.accumulator.release(batch, outcomeUnknown ? FAILED_OUTCOME_UNKNOWN : FAILED_NOT_WRITTEN);
@@ -902,6 +1021,12 @@ export class Sender {
       // duplicate. Complete it without an offset rather than retry forever.
       this.d.logger.warn(`${tp.topic}-${tp.partition}: batch with sequence ${batch.baseSequence} is in the log (a later sequence was acknowledged); completing it without an offset`);
       this.completeBatch(batch, -1n, -1n, now);
+      return;
+    }
+    if (verdict === 'fail' && this.tm!.transactional) {
+      // A transaction's batch refused for its producer state: the transaction is aborted and the
+      // coordinator bumps the epoch (TxnManager), nothing is renumbered here.
+      this.failBatch(batch, error, now, outcomeUnknown, recordError);
       return;
     }
     if (verdict === 'fail') {

@@ -214,6 +214,8 @@ export class TxnManager {
   private inFlight: TxnRequest | null = null;
   private seq = 0;
   private pending: { operation: string; target: TransactionState; result: TxnResult } | null = null;
+  /** The Sender's wire, as of the last poll (coordinators found are told to it). */
+  private net: TxnNetwork | null = null;
   readonly coordinators = new CoordinatorCache();
 
   constructor(options: TxnManagerOptions) {
@@ -446,12 +448,18 @@ export class TxnManager {
     });
   }
 
-  /** The error a record of this transaction gets if it completes now (null: its real result). */
+  /**
+   * The error an acknowledged batch's records get now instead of success (null: success): once
+   * abortTransaction() was called, a record the broker appended is still part of an aborted
+   * transaction, so it fails with TRANSACTION_ABORTED (read_committed consumers never see it);
+   * after a fatal error, with that error. Before the abort (ABORTABLE_ERROR), an acknowledgement
+   * stays a success, as in Java: it says the record is in the log, the commit says the rest.
+   */
   completionError(): KafkaWireError | null {
     if (this.currentState === S.ABORTING_TRANSACTION) {
       return new TransactionError(TRANSACTION_ABORTED, `Failing the record since the transaction of ${this.transactionalId} was aborted (read_committed consumers never see it)`);
     }
-    if (this.currentState === S.ABORTABLE_ERROR || this.currentState === S.FATAL_ERROR) return this.lastError;
+    if (this.currentState === S.FATAL_ERROR) return this.lastError;
     return null;
   }
 
@@ -607,6 +615,7 @@ export class TxnManager {
    * AddPartitionsToTxn ahead of its partitions' batches) and when to run again.
    */
   poll(now: number, net: TxnNetwork, hasIncompleteBatches: boolean): { holdProduce: boolean; delayMs: number } {
+    this.net = net;
     if (this.inFlight !== null) return { holdProduce: true, delayMs: Infinity };
     for (let guard = 0; guard < 8; guard++) {
       const r = this.nextRequest(hasIncompleteBatches);
@@ -775,6 +784,7 @@ export class TxnManager {
         }
         if (answer.errorCode === 0 && answer.node !== null) {
           this.coordinators.set(type, key, answer.node);
+          this.net?.addNode(answer.node);
           this.logger.info(`TransactionalId ${this.transactionalId}: discovered ${what} coordinator for ${key}: node ${answer.node.nodeId} (${answer.node.host}:${answer.node.port})`);
           r.result.done();
           return;
