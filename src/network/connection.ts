@@ -437,6 +437,13 @@ export class BrokerConnection {
 
   readonly #onSocketClose = (error?: Error): void => {
     if (this.#closed) return;
+    if (error instanceof AuthenticationError) {
+      // The transport recognised a TLS alert after the handshake (TLS 1.3 reports a missing
+      // client certificate only then): not a network blip, so not retried.
+      const reason = error.broker === undefined ? new AuthenticationError(error.code, `${this.broker}: ${error.message}`, { broker: this.broker, cause: error }) : error;
+      this.#shutdown(reason, new NetworkError(`Disconnected from ${this.broker}: ${reason.message}`, { broker: this.broker, cause: reason }), false);
+      return;
+    }
     const inFlight = this.inFlightCount;
     const detail = error ? `: ${describeError(error)}` : '';
     const failWith = new NetworkError(
