@@ -1,19 +1,8 @@
 // Programmatic entry for the broker tooling (used by tools/broker/cli.mjs, tools/main-job.mjs
 // and test/helpers/global-setup.ts). Types: index.d.mts.
 export { stateDir, probeMetadata, probeApiVersions, REPO_ROOT } from './common.mjs';
-export {
-  DEFAULT_KAFKA_VERSION,
-  kafkaVersions,
-  kafkaUp,
-  kafkaDown,
-  kafkaRelease,
-  kafkaStatus,
-  kafkaClasspath,
-  kafkaPrepare,
-  javaTool,
-  javaService,
-  kafkaMain,
-} from './kafka.mjs';
+export { DEFAULT_KAFKA_VERSION, kafkaUp, kafkaDown, kafkaRelease, kafkaStatus } from './kafka.mjs';
+export { kafkaVersions, kafkaClasspath, kafkaPrepare, javaTool, javaService, kafkaMain } from './java.mjs';
 export { secureUp, secureDown, secureRelease, secureStatus, secureDir } from './secure.mjs';
 export { mockUp, mockDown, mockRelease, mockStatus, buildMock, prepareMock } from './mock.mjs';
 export { kfakeUp, kfakeDown, kfakeRelease, kfakeStatus, buildKfake, prepareKfake } from './kfake.mjs';

@@ -30,13 +30,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, freePorts, isAlive, readJson, sleep, stopProcesses, tail, writeJson } from './common.mjs';
 import { makeCertificates, storeSpecs } from './certs.mjs';
-import { DEFAULT_KAFKA_VERSION, clusterDir, clusterDown, clusterRelease, clusterStatus, clusterUp, javaHelperMain } from './kafka.mjs';
+import { javaHelperMain } from './java.mjs';
+import { DEFAULT_KAFKA_VERSION, clusterDir, clusterDown, clusterRelease, clusterStatus, clusterUp } from './kafka.mjs';
 
 export const SECURE_SUB_DIR = 'secure';
 const OAUTH_SERVER = path.join(REPO_ROOT, 'tools', 'oauth', 'server.mjs');
 
 /** KIP-368 re-authentication interval of the *_REAUTH listeners: a one-minute test sees ~6. */
 const REAUTH_MS = Number(process.env.KAFKA_WIRE_SECURE_REAUTH_MS ?? 10_000);
+if (!Number.isInteger(REAUTH_MS) || REAUTH_MS < 1) throw new Error(`KAFKA_WIRE_SECURE_REAUTH_MS must be a positive integer (ms), got ${process.env.KAFKA_WIRE_SECURE_REAUTH_MS}`);
 
 export const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 const SCRAM = ['SCRAM-SHA-256', 'SCRAM-SHA-512'];

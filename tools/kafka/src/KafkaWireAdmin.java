@@ -1,7 +1,7 @@
 // Admin actions the fault suites (test/live/faults-kafka.test.ts) run on a live cluster, through
 // Kafka's own Java AdminClient, in one long-lived JVM: a scenario that moves leaders several
 // times under load would otherwise pay a JVM start (seconds on a busy machine) per action.
-// Compiled with the other helpers by tools/broker/kafka.mjs (every *.java in this directory).
+// Compiled with the other helpers by tools/broker/java.mjs (every *.java in this directory).
 //
 // usage: KafkaWireAdmin --bootstrap HOST:PORT[,...] [COMMAND ARGS...]
 //   Without a command it serves: one command per stdin line (words separated by spaces), one

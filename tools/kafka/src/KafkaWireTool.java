@@ -1,5 +1,5 @@
-// A small helper on Kafka's own Java client, for tests and tools (compiled once into the state
-// dir by tools/broker/kafka.mjs). It exists because kcat cannot create topics, and because a
+// A small helper on Kafka's own Java client, for tests and tools (compiled once into the build
+// cache by tools/broker/java.mjs). It exists because kcat cannot create topics, and because a
 // reader/writer nobody in this repository wrote is the independent check on kafka-wire's bytes.
 //
 // Commands (all print JSON on stdout, one object per line; logs go to stderr):
