@@ -1014,7 +1014,7 @@ export class FakeCluster {
         answer = c.findCoordinator(version, body);
         if (rule) {
           const list = answer.coordinators as { errorCode: number }[] | undefined;
-          answer = { ...answer, errorCode: rule.error!, coordinators: (list ?? []).map((x) => ({ ...x, errorCode: rule.error! })) };
+          answer = version >= 4 ? { ...answer, coordinators: (list ?? []).map((x) => ({ ...x, errorCode: rule.error! })) } : { ...answer, errorCode: rule.error! };
         }
         break;
       case ApiKey.AddPartitionsToTxn: {
