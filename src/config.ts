@@ -10,6 +10,7 @@
 import { ConfigError } from './errors.js';
 import { javaClassFor } from './java-classes.js';
 import { parseHostPort } from './network/address.js';
+import { SASL_LOGIN_CALLBACK_HANDLER_CLASSES } from './network/sasl/settings.js';
 
 /** Java's types; `password` is Java's PASSWORD (a string never printed), `function` Java's CLASS. */
 export type ConfigType = 'int' | 'short' | 'long' | 'double' | 'boolean' | 'string' | 'password' | 'list' | 'function';
@@ -100,7 +101,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', doc: 'https: check that the broker\'s certificate names the host connected to. The empty string turns the check off (the chain is still verified), as in Java.' },
   { name: 'sasl.mechanism', type: 'string', default: 'GSSAPI', doc: 'SASL mechanism with SASL_PLAINTEXT / SASL_SSL: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER. Java\'s default, GSSAPI (Kerberos), is not implemented.' },
   { name: 'sasl.jaas.config', type: 'password', default: null, doc: 'The login module and its options, written as Java writes them, e.g. org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="...";' },
-  { name: 'sasl.login.callback.handler.class', type: 'function', default: null, classNames: ['org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler', 'org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerLoginCallbackHandler'], doc: 'OAUTHBEARER token source: a function async () => ({ token, lifetimeMs, principal?, extensions? }) (any identity system, e.g. an Amazon MSK IAM signer), or Java\'s org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler for the OIDC client-credentials flow against sasl.oauthbearer.token.endpoint.url.' },
+  { name: 'sasl.login.callback.handler.class', type: 'function', default: null, classNames: SASL_LOGIN_CALLBACK_HANDLER_CLASSES, doc: 'OAUTHBEARER token source: a function async () => ({ token, lifetimeMs, principal?, extensions? }) (any identity system, e.g. an Amazon MSK IAM signer), or Java\'s org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler for the OIDC client-credentials flow against sasl.oauthbearer.token.endpoint.url.' },
   { name: 'sasl.oauthbearer.token.endpoint.url', type: 'string', default: null, doc: 'OIDC token endpoint for the client-credentials flow (KIP-768).' },
   { name: 'sasl.oauthbearer.client.credentials.client.id', type: 'string', default: null, doc: 'OIDC client id (KIP-1139; or clientId in sasl.jaas.config).' },
   { name: 'sasl.oauthbearer.client.credentials.client.secret', type: 'password', default: null, doc: 'OIDC client secret (KIP-1139; or clientSecret in sasl.jaas.config).' },

@@ -46,7 +46,7 @@ describe('resolveConfig', () => {
   test('unknown names suggest the nearest; unsupported Java names say so', () => {
     expect(errorOf(() => resolveConfig({ ...base, 'linger.sm': 1 })).message).toMatch(/did you mean linger.ms\?/);
     expect(errorOf(() => resolveConfig({ ...base, 'batch_size': 1 })).message).toMatch(/did you mean batch.size\?/);
-    expect(errorOf(() => resolveConfig({ ...base, 'transactional.id': 'x' })).message).toMatch(/does not support yet/);
+    expect(errorOf(() => resolveConfig({ ...base, 'transaction.two.phase.commit.enable': true })).message).toMatch(/does not support yet/);
     expect(errorOf(() => resolveConfig({ ...base, 'ssl.engine.factory.class': 'com.example.Engine' })).message).toMatch(/does not support yet/);
     expect(errorOf(() => resolveConfig({ ...base, 'sasl.kerberos.service.name': 'kafka' })).message).toMatch(/does not support yet/);
   });
