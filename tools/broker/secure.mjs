@@ -413,8 +413,13 @@ export function secureDir() {
  * Start the secured cluster (or return the running one): resolves its description (what
  * description.json holds) with `reused`, `managed` and the node state. `lease` as for kafkaUp.
  */
-export async function secureUp({ brokers, log = () => {}, lease = false, tokenLifetimeS = 3600 } = {}) {
+export async function secureUp({ brokers, log = () => {}, lease = false, tokenLifetimeS } = {}) {
   const dir = secureDir();
+  const running = readJson(paths(dir).description);
+  const runningLifetimeS = running?.oauth?.clients?.[OAUTH_CLIENTS[0].id]?.lifetimeS;
+  if (tokenLifetimeS !== undefined && runningLifetimeS !== undefined && runningLifetimeS !== tokenLifetimeS && clusterStatus(dir)?.alive) {
+    throw new Error(`the secured Kafka is up with ${runningLifetimeS} s tokens; run \`npm run broker -- down --security\` first`);
+  }
   const st = await clusterUp({
     dir,
     brokers,
@@ -422,7 +427,7 @@ export async function secureUp({ brokers, log = () => {}, lease = false, tokenLi
     lease,
     what: 'secured Kafka',
     downHint: 'npm run broker -- down --security',
-    flavour: ({ dir: d, n, log: lg }) => prepare({ dir: d, n, log: lg, tokenLifetimeS }),
+    flavour: ({ dir: d, n, log: lg }) => prepare({ dir: d, n, log: lg, tokenLifetimeS: tokenLifetimeS ?? 3600 }),
   });
   const description = readJson(paths(dir).description);
   if (!description) throw new Error(`the secured cluster runs but ${paths(dir).description} is missing; run \`npm run broker -- down --security\``);
