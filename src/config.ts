@@ -188,7 +188,7 @@ const JAVA_ONLY_BY_NAME: ReadonlyMap<string, readonly [string, JavaConfigType, s
 export const UNSUPPORTED_JAVA_PROPERTIES: ReadonlySet<string> = new Set(JAVA_ONLY_PROPERTIES.map((e) => e[0]));
 
 /** JavaScript-only options the Producer accepts next to Kafka properties. */
-export const JS_OPTIONS: ReadonlySet<string> = new Set(['interceptors', 'logger']);
+export const JS_OPTIONS: ReadonlySet<string> = new Set(['interceptors', 'logger', 'trace']);
 
 const DEFS_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(CONFIG_DEFS.map((d) => [d.name, d]));
 

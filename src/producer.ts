@@ -30,6 +30,7 @@ import { resolveConfig, type ResolvedConfig } from './config.js';
 import { AuthenticationError, ConfigError, KafkaWireError } from './errors.js';
 import { prefixedLogger, type Logger, type UserLogger } from './observability/logger.js';
 import { ProducerMetrics } from './observability/metrics.js';
+import { FrameTracer, type TraceListener } from './observability/trace.js';
 import { ConnectionPool } from './network/connection-pool.js';
 import { channelSecurityFrom } from './network/channel-security.js';
 import type { SaslAuthenticator } from './network/sasl/index.js';
@@ -93,6 +94,8 @@ export interface ProducerConfig {
   'partitioner.class'?: Partitioner | null;
   interceptors?: ProducerInterceptor[];
   logger?: UserLogger;
+  /** Receives one event per request and response on every connection (src/observability/trace.ts). */
+  trace?: TraceListener;
   [property: string]: unknown;
 }
 
@@ -263,6 +266,9 @@ export class Producer {
     });
     this.saslAuthenticator = security.sasl ?? null;
     const transport = internals.transport ?? this.runtime.transport();
+    const trace = config.trace;
+    if (trace !== undefined && typeof trace !== 'function') throw new ConfigError('trace', 'must be a function that receives each trace event');
+    const decompress = (id: number, data: Uint8Array): Promise<Uint8Array> => getCodec(id, this.runtime.codecOptions ?? {}).then((codec) => codec.decompress(data));
     this.pool = new ConnectionPool({
       transport,
       clock: this.clock,
@@ -275,6 +281,7 @@ export class Producer {
       requestTimeoutMs: c.int('request.timeout.ms'),
       connectionsMaxIdleMs: c.int('connections.max.idle.ms'),
       ...(security.tls ? { tls: security.tls } : {}),
+      ...(trace ? { tap: new FrameTracer(trace, { decompress, onListenerError: (e) => this.logger.error(`error in the trace function: ${String(e)}`) }).tap } : {}),
       onConnected: (conn) => sender!.handshake(conn),
       onReady: () => sender?.wakeup(),
       onWritable: () => sender?.wakeup(),

@@ -21,7 +21,7 @@ import { KafkaWireError, NetworkError } from '../errors.js';
 import { formatEndpoint, formatHostPort, isIpLiteral, parseBootstrapServers, type BrokerAddress, type BrokerNode } from './address.js';
 import { ExponentialBackoff } from '../common/backoff.js';
 import { SystemClock, type Clock, type TimerHandle } from '../common/clock.js';
-import { BrokerConnection } from './connection.js';
+import { BrokerConnection, type FrameTap } from './connection.js';
 import { describeError } from './describe-error.js';
 import type { TlsClientOptions } from './security/tls-client-options.js';
 import type { ResolvedAddress, Socketish, Transport } from './transport.js';
@@ -49,6 +49,8 @@ export interface ConnectionPoolOptions {
   readonly connectionsMaxIdleMs?: number;
   /** Largest response frame accepted. Default 100 MiB. */
   readonly maxResponseBytes?: number;
+  /** Sees every frame of every connection (tracing; BrokerConnectionOptions.tap). */
+  readonly tap?: FrameTap;
   /** TLS for every connection (security.protocol SSL / SASL_SSL), handed to the transport. Absent: plaintext. */
   readonly tls?: TlsClientOptions;
   /**
@@ -102,6 +104,7 @@ export class ConnectionPool {
     requestTimeoutMs: number | undefined;
     connectionsMaxIdleMs: number | undefined;
     maxResponseBytes: number | undefined;
+    tap: FrameTap | undefined;
   };
   readonly #requestTimeoutMs: number;
   readonly #tls: TlsClientOptions | undefined;
@@ -144,6 +147,7 @@ export class ConnectionPool {
       requestTimeoutMs: options.requestTimeoutMs,
       connectionsMaxIdleMs: options.connectionsMaxIdleMs,
       maxResponseBytes: options.maxResponseBytes,
+      tap: options.tap,
     };
     this.#tls = options.tls;
     this.#onConnected = options.onConnected;

@@ -26,6 +26,10 @@
  * reuse them as soon as the promise settles, whichever way. Closing therefore destroys the
  * socket (TCP RST where the transport can) whenever anything is in flight or not yet written;
  * only an idle connection with nothing queued is closed gracefully (FIN after the queue).
+ *
+ * Tracing: an optional `tap` sees each request and response frame as it is written or read
+ * (FrameTapEvent), so a trace needs no change in whoever sends; without one, the cost is one
+ * `if` per frame.
  */
 import { AuthenticationError, KafkaWireError, NetworkError, ProtocolError, RequestTimeoutError } from '../errors.js';
 import { formatEndpoint } from './address.js';
@@ -85,6 +89,37 @@ export interface RequestOptions {
   readonly authentication?: boolean;
 }
 
+/**
+ * What a frame tap sees (tracing: src/observability/trace.ts turns these into events): one call
+ * per request written and one per response read, synchronously, on the connection's own path.
+ * The bytes are valid only during the call (they belong to the request's owner or to the receive
+ * buffer): a tap that keeps them copies them.
+ */
+export interface FrameTapEvent {
+  readonly direction: 'request' | 'response';
+  readonly nodeId: number;
+  /** As in error messages: `node 1 (host:port)`. */
+  readonly broker: string;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  /**
+   * request: the frame's buffer (size prefix included, correlation id patched), followed on the
+   * wire by `chunks`; response: the frame after its size prefix (response header + body).
+   */
+  readonly frame: Uint8Array;
+  readonly chunks?: readonly Uint8Array[] | undefined;
+  /** false for a request the broker never answers (Produce with acks=0). */
+  readonly expectResponse: boolean;
+  /** Clock time of this frame. */
+  readonly atMs: number;
+  /** Clock time the request was written (for a request, atMs). */
+  readonly requestAtMs: number;
+}
+
+/** Sees every frame of a connection (see FrameTapEvent). A tap that throws is ignored. */
+export type FrameTap = (event: FrameTapEvent) => void;
+
 export interface BrokerConnectionOptions {
   /** Broker node id (negative for bootstrap addresses); used in error messages. */
   readonly nodeId: number;
@@ -109,6 +144,8 @@ export interface BrokerConnectionOptions {
   readonly onClose?: (reason: KafkaWireError | undefined) => void;
   /** Called when canSend() may have turned true again: a response or flush freed a slot, or the socket drained. */
   readonly onWritable?: () => void;
+  /** Sees every request and response frame (tracing). Absent: nothing is done per frame. */
+  readonly tap?: FrameTap;
 }
 
 /** What `request(..., { expectResponse: false })` resolves with. */
@@ -147,6 +184,7 @@ export class BrokerConnection {
   readonly #idleMs: number;
   readonly #onClose: ((reason: KafkaWireError | undefined) => void) | undefined;
   readonly #onWritable: (() => void) | undefined;
+  readonly #tap: FrameTap | undefined;
 
   /** Requests awaiting a response, oldest first (= the order responses arrive in). */
   #awaiting: InFlightRequest[] = [];
@@ -193,6 +231,7 @@ export class BrokerConnection {
     this.#clock = options.clock ?? SystemClock;
     this.#onClose = options.onClose;
     this.#onWritable = options.onWritable;
+    this.#tap = options.tap;
     this.#socket = socket;
     this.#decoder = new FrameDecoder(this.#onFrame, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     this.#lastActivityMs = this.#clock.now();
@@ -291,6 +330,7 @@ export class BrokerConnection {
     const now = this.#clock.now();
     const timeoutMs = options?.timeoutMs ?? this.#requestTimeoutMs;
     const expectResponse = options?.expectResponse ?? true;
+    if (this.#tap !== undefined) this.#tapFrame('request', buffer, chunks, correlationId, readInt16BE(buffer, REQUEST_API_KEY_OFFSET), readInt16BE(buffer, REQUEST_API_VERSION_OFFSET), expectResponse, now, now);
     return new Promise<Uint8Array>((resolve, reject) => {
       const request: InFlightRequest = {
         correlationId,
@@ -392,6 +432,9 @@ export class BrokerConnection {
     }
     this.#awaiting.shift();
     this.#lastActivityMs = this.#clock.now();
+    if (this.#tap !== undefined) {
+      this.#tapFrame('response', frame, undefined, correlationId, request.apiKey, request.apiVersion, true, this.#lastActivityMs, request.deadline - request.timeoutMs);
+    }
     if (!request.written) {
       // Answered before its write callback (a peer that answers early): the socket may still be
       // reading the request's bytes, so the caller must not get its buffers back yet.
@@ -421,6 +464,24 @@ export class BrokerConnection {
       this.#settle(request, response);
     }
   };
+
+  #tapFrame(
+    direction: 'request' | 'response',
+    frame: Uint8Array,
+    chunks: readonly Uint8Array[] | undefined,
+    correlationId: number,
+    apiKey: number,
+    apiVersion: number,
+    expectResponse: boolean,
+    atMs: number,
+    requestAtMs: number,
+  ): void {
+    try {
+      this.#tap!({ direction, nodeId: this.nodeId, broker: this.broker, apiKey, apiVersion, correlationId, frame, chunks, expectResponse, atMs, requestAtMs });
+    } catch {
+      // A tracing bug must never break the connection.
+    }
+  }
 
   #settle(request: InFlightRequest, response: Uint8Array): void {
     const wasFull = this.#pending >= this.maxInFlight || this.#paused;

@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   protocol: ['errors'],
   compression: ['errors', 'runtime'], // runtime: the lazy node:zlib fallback when no gzip adapter is injected
   partitioner: ['errors'],
-  observability: ['common'],
+  observability: ['common', 'protocol'], // protocol: the trace decodes the frames it is shown
   accumulator: ['errors', 'common', 'protocol', 'partitioner'],
   network: ['errors', 'common', 'protocol', 'observability'], // observability: the SASL login's logger (token refresh)
   cluster: ['errors', 'common', 'protocol', 'accumulator'],
