@@ -80,7 +80,12 @@ let derivedDir: string | undefined;
  * PKCS12 trust store. Returns its path.
  */
 export function derivedConfig(base: string, overrides: Record<string, string>): string {
-  derivedDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-wire-secure-props-'));
+  if (derivedDir === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-wire-secure-props-'));
+    // The copies hold passwords: gone with the test process.
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    derivedDir = dir;
+  }
   const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
   const text = fs.readFileSync(base, 'utf8') + Object.entries(overrides).map(([k, v]) => `${k}=${esc(v)}\n`).join('');
   const file = path.join(derivedDir, `${path.basename(base, '.properties')}-${fs.readdirSync(derivedDir).length}.properties`);
