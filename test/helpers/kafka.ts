@@ -43,6 +43,11 @@ export interface ReadBackOptions {
    * Always read with Kafka's Java consumer (kcat does not read Java's properties).
    */
   clientConfig?: string;
+  /**
+   * The consumer's isolation.level (Java reader only): read_committed skips aborted transactions
+   * and stops at the last stable offset. Default read_uncommitted.
+   */
+  isolation?: 'read_committed' | 'read_uncommitted';
 }
 
 function injected<K extends 'kafkaBootstrap' | 'mockBootstrap'>(key: K): string | null {
@@ -292,7 +297,7 @@ function kcatConsume(
  * Sorted by partition, then offset.
  */
 export async function readBack(topic: string, opts: ReadBackOptions = {}): Promise<ReadRecord[]> {
-  if (reader() === 'java' || opts.clientConfig) {
+  if (reader() === 'java' || opts.clientConfig || opts.isolation) {
     try {
       return await readBackJava(topic, opts);
     } catch (e) {
@@ -326,6 +331,7 @@ export async function readBackJava(topic: string, opts: ReadBackOptions = {}): P
   const bootstrap = requireKafka(opts.bootstrap);
   const args = ['read', '--bootstrap', bootstrap, '--topic', topic, '--timeout-ms', String(opts.timeoutMs ?? 30_000)];
   if (opts.expectedCount !== undefined) args.push('--expected', String(opts.expectedCount));
+  if (opts.isolation !== undefined) args.push('--isolation', opts.isolation);
   const out = await java(bootstrap, args, undefined, opts.clientConfig);
   const b64 = (s: string | null): Buffer | null => (s == null ? null : Buffer.from(s, 'base64'));
   return out
@@ -422,6 +428,16 @@ export async function clusterMetadata(
   const args = ['metadata', '--bootstrap', bootstrap, '--timeout-ms', String(opts.timeoutMs ?? 10_000)];
   if (opts.topic) args.push('--topic', opts.topic);
   return JSON.parse((await java(bootstrap, args)).toString('utf8')) as ClusterMetadata;
+}
+
+/**
+ * A consumer group's committed offsets ("topic-partition" -> offset), read with Kafka's Java
+ * AdminClient (listConsumerGroupOffsets): what sendOffsetsToTransaction committed.
+ */
+export async function groupOffsets(group: string, opts: { bootstrap?: string } = {}): Promise<Map<string, bigint>> {
+  const bootstrap = requireKafka(opts.bootstrap);
+  const out = JSON.parse((await java(bootstrap, ['group-offsets', '--bootstrap', bootstrap, '--group', group])).toString('utf8')) as { offsets: { topic: string; partition: number; offset: number }[] };
+  return new Map(out.offsets.map((o) => [`${o.topic}-${o.partition}`, BigInt(o.offset)]));
 }
 
 /**

@@ -15,6 +15,9 @@
 //   produce --bootstrap B --topic T [--producer-property k=v]...
 //       stdin: JSON lines {"key","value","headers","partition","timestamp"} (base64 / null);
 //       prints one {"partition","offset","timestamp"} per record, in input order.
+//   group-offsets --bootstrap B --group G
+//       the group's committed offsets (AdminClient.listConsumerGroupOffsets), one line:
+//       {"offsets":[{"topic","partition","offset","metadata"}]} sorted by topic and partition.
 //   metadata --bootstrap B [--topic T] [--timeout-ms MS]
 //       one line shaped like `kcat -L -J`: {"brokers":[{"id","name":"host:port"}],
 //       "topics":[{"topic","error"?,"partitions":[{"partition","leader","replicas":[{"id"}],"isrs":[{"id"}]}]}]}
@@ -130,6 +133,7 @@ public final class KafkaWireTool {
       case "read" -> read(opts, out);
       case "produce" -> produce(opts, in, out);
       case "metadata" -> metadata(opts, out);
+      case "group-offsets" -> groupOffsets(opts, out);
       default -> throw usage("unknown command " + argv[0]);
     }
   }
@@ -449,6 +453,28 @@ public final class KafkaWireTool {
       if (expected >= 0 && count < expected) {
         throw new Exit(3, "read " + count + " of " + expected + " records from " + topic + " before the timeout");
       }
+    }
+  }
+
+  private static void groupOffsets(Map<String, List<String>> o, PrintStream out) throws Exception {
+    String group = req(o, "group");
+    try (AdminClient admin = AdminClient.create(clientProps(o))) {
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      List<TopicPartition> tps = new ArrayList<>(offsets.keySet());
+      tps.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+      ObjectNode n = JSON.createObjectNode();
+      ArrayNode list = n.putArray("offsets");
+      for (TopicPartition tp : tps) {
+        org.apache.kafka.clients.consumer.OffsetAndMetadata om = offsets.get(tp);
+        if (om == null) continue;
+        ObjectNode e = list.addObject();
+        e.put("topic", tp.topic());
+        e.put("partition", tp.partition());
+        e.put("offset", om.offset());
+        e.put("metadata", om.metadata());
+      }
+      out.println(JSON.writeValueAsString(n));
     }
   }
 
