@@ -283,7 +283,10 @@ export class Producer {
       ...(security.tls ? { tls: security.tls } : {}),
       ...(trace ? { tap: new FrameTracer(trace, { decompress, onListenerError: (e) => this.logger.error(`error in the trace function: ${String(e)}`) }).tap } : {}),
       onConnected: (conn) => sender!.handshake(conn),
-      onReady: () => sender?.wakeup(),
+      onReady: () => {
+        this.metadata.clearFailure();
+        sender?.wakeup();
+      },
       onWritable: () => sender?.wakeup(),
       onDisconnect: (nodeId, reason) => {
         if (reason instanceof AuthenticationError) sender?.authenticationFailed(nodeId, reason);

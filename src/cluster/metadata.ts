@@ -88,6 +88,12 @@ export class Metadata implements ClusterView {
   private clusterId: string | null = null;
   /** Set by close(): awaitTopic refuses with it. */
   private closedWith: Error | null = null;
+  /**
+   * A failure every connection attempt meets (authentication): sends that start waiting for a
+   * topic before `until` fail with it at once, instead of each waiting for the next attempt to
+   * fail (a burst of sends would otherwise fail one reconnect backoff at a time).
+   */
+  private failingWith: { error: Error; until: number } | null = null;
   /** Called when a refresh becomes urgent (new topic, stale leader): the Sender wakes up. */
   onUpdateRequested: () => void = () => {};
 
@@ -235,8 +241,13 @@ export class Metadata implements ClusterView {
    */
   awaitTopic(topic: string, maxBlockMs: number): Promise<void> {
     if (this.closedWith !== null) return Promise.reject(this.closedWith);
-    this.touch(topic, this.clock.now());
+    const now = this.clock.now();
+    this.touch(topic, now);
     if (this.topics.has(topic)) return Promise.resolve();
+    if (this.failingWith !== null) {
+      if (now < this.failingWith.until) return Promise.reject(this.failingWith.error);
+      this.failingWith = null;
+    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { topic, resolve, reject, timer: null };
       waiter.timer = this.clock.setTimer(() => {
@@ -252,6 +263,21 @@ export class Metadata implements ClusterView {
   close(error: Error): void {
     this.closedWith ??= error;
     this.failWaiters(error);
+  }
+
+  /**
+   * Fails every waiting send, and (`holdMs`) the sends that start waiting within the next
+   * `holdMs`: no broker could be reached with the producer's credentials, and the next attempt
+   * is at least that far away. A successful connection ends the hold early (clearFailure).
+   */
+  failWaitersFor(error: Error, holdMs: number): void {
+    this.failingWith = { error, until: this.clock.now() + holdMs };
+    this.failWaiters(error);
+  }
+
+  /** A broker connection works again: sends wait for metadata as usual. */
+  clearFailure(): void {
+    this.failingWith = null;
   }
 
   /** Fails every waiting send (producer shutting down, or a fatal producer error). */

@@ -1127,7 +1127,7 @@ export class Sender {
       return leader < 0 || leader === nodeId || !pool.isConnected(leader);
     });
     for (const batch of failed) this.failBatch(batch, error, now, false);
-    if (!pool.hasReadyConnection()) metadata.failWaiters(error);
+    if (!pool.hasReadyConnection()) metadata.failWaitersFor(error, Math.max(this.d.config.retryBackoffMaxMs, this.staticBackoffMs));
     this.wakeup();
   }
 
