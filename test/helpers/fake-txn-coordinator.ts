@@ -25,8 +25,8 @@
  * - transaction.timeout.ms: an Ongoing transaction older than its timeout is aborted by the
  *   coordinator (on the cluster clock), which bumps the epoch: the producer's next request with
  *   the old epoch is fenced (INVALID_PRODUCER_EPOCH at a partition, PRODUCER_FENCED at the
- *   coordinator), except EndTxn(abort) and InitProducerId with the epoch just before, which Kafka
- *   accepts so the producer can recover (KIP-588).
+ *   coordinator), except, with transactions v2 (EndTxn v5), the abort of that epoch, which Kafka
+ *   4.4 accepts so the producer can go on (measured: Kafka 3.9.1 answers it PRODUCER_FENCED).
  * - Group offsets sent in a transaction become the group's committed offsets on commit and are
  *   dropped on abort. A group registered with registerGroup checks generation and member
  *   (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID).
@@ -60,7 +60,7 @@ export interface FakeTransaction {
   /** The generation the transaction runs under, once something tells (AddPartitionsToTxn: 1). */
   generation: 1 | 2 | null;
   /** How the last transaction ended and the epoch it was ended with (for EndTxn retries). */
-  lastEnd: { committed: boolean; epoch: number; producerId: bigint; answeredEpoch: number; answeredProducerId: bigint } | null;
+  lastEnd: { committed: boolean; epoch: number; producerId: bigint; answeredEpoch: number; answeredProducerId: bigint; byTimeout?: boolean } | null;
   /** The epoch the last InitProducerId bump came from (for its retry). */
   lastBumpFrom: number;
   timer: TimerHandle | null;
@@ -254,10 +254,10 @@ export class FakeTxnCoordinator {
     const t = this.transactions.get(id);
     if (!t) return answer(code('INVALID_PRODUCER_ID_MAPPING'));
     const last = t.lastEnd;
-    // A retry of the EndTxn that ended the last transaction (its answer was lost), or an abort
-    // of a transaction the coordinator aborted at its timeout: the same answer again, nothing
-    // applied twice.
-    if (last && last.producerId === pid && last.epoch === epoch && last.committed === committed && t.state !== 'Ongoing') {
+    // A retry of the EndTxn that ended the last transaction (its answer was lost), or (v5,
+    // transactions v2 only: Kafka 3.9 fences it) an abort of a transaction the coordinator
+    // aborted at its timeout: the same answer again, nothing applied twice.
+    if (last && last.producerId === pid && last.epoch === epoch && last.committed === committed && t.state !== 'Ongoing' && (!last.byTimeout || version >= 5)) {
       return { throttleTimeMs: 0, errorCode: 0, producerId: version >= 5 ? last.answeredProducerId : -1n, producerEpoch: version >= 5 ? last.answeredEpoch : -1 };
     }
     if (pid !== t.producerId) return answer(code('INVALID_PRODUCER_ID_MAPPING'));
@@ -367,7 +367,7 @@ export class FakeTxnCoordinator {
   private timeout(t: FakeTransaction): void {
     const from = t.epoch;
     this.complete(t, false, from + 1, true);
-    t.lastEnd = { committed: false, epoch: from, producerId: t.producerId, answeredEpoch: from + 1, answeredProducerId: t.producerId };
+    t.lastEnd = { committed: false, epoch: from, producerId: t.producerId, answeredEpoch: from + 1, answeredProducerId: t.producerId, byTimeout: true };
     t.epoch = from + 1;
     t.timedOut++;
   }
