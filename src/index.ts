@@ -18,7 +18,7 @@ export type {
   Serializer,
 } from './producer.js';
 export * from './errors.js';
-export { CONFIG_DEFS, type ConfigDef } from './config.js';
+export { CONFIG_DEFS, type ConfigDef, parseProperties, parsePropertiesFile } from './config.js';
 export { CHANNELS } from './runtime/node/index.js';
 export { registerRuntime, type Runtime, type Diagnostics } from './runtime/runtime.js';
 export type { PartitionInfo } from './cluster/metadata.js';

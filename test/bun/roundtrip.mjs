@@ -1,9 +1,12 @@
 // Run by test/live/bun.test.ts under Bun: the public API (built dist/) against a live broker.
 // Prints one JSON line per record: { i, partition, offset } for the test to check against what an independent consumer reads back.
-import { Producer } from '../../dist/index.js';
+// An optional 4th argument names a Java client properties file (a secured listener's): used as is.
+import { readFileSync } from 'node:fs';
+import { Producer, parsePropertiesFile } from '../../dist/index.js';
 
-const [bootstrap, topic, codec] = process.argv.slice(2);
-const producer = new Producer({ 'bootstrap.servers': bootstrap, 'compression.type': codec, 'client.id': 'bun' });
+const [bootstrap, topic, codec, propertiesFile] = process.argv.slice(2);
+const fromFile = propertiesFile ? parsePropertiesFile(readFileSync(propertiesFile)) : {};
+const producer = new Producer({ ...fromFile, 'bootstrap.servers': bootstrap, 'compression.type': codec, 'client.id': 'bun' });
 const results = [];
 const sends = [];
 for (let i = 0; i < 500; i++) {

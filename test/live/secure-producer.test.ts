@@ -14,10 +14,12 @@
  * All along, logging runs at debug level and every diagnostics channel is subscribed; the last
  * test searches everything captured, and every error message, for each secret of the cluster.
  */
+import { spawnSync } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { AuthenticationError, CHANNELS, ConfigError, KafkaWireError, Producer, type RecordMetadata } from '../../src/index.js';
 import { parsePropertiesFile } from '../../src/config.js';
 import { createTopic, skipAllIf, uniqueTopic } from '../helpers/kafka.js';
@@ -99,6 +101,15 @@ async function failure(file: string, extra: Record<string, unknown> = {}, topic?
     return { error: e, ms: Math.round(performance.now() - started) };
   } finally {
     await producer.close({ timeoutMs: 5_000 });
+  }
+}
+
+/** The Bun binary the global setup fetched (or BUN_BIN), or null. */
+function bunBinary(): string | null {
+  try {
+    return inject('bunBin') ?? process.env.BUN_BIN ?? null;
+  } catch {
+    return process.env.BUN_BIN ?? null;
   }
 }
 
@@ -188,6 +199,17 @@ describe('kafka-wire on secured Kafka listeners', () => {
       const { error, ms } = await failure(file);
       note('SASL_PLAINTEXT PLAIN wrong password -> SASL_AUTHENTICATION_FAILED', ms);
       expect(error.code).toBe('SASL_AUTHENTICATION_FAILED');
+      expect(ms).toBeLessThan(15_000);
+    });
+
+    test('a mechanism the listener does not enable: UNSUPPORTED_SASL_MECHANISM listing what it offers', async () => {
+      const file = derivedConfig(clientConfig('SASL_SSL', 'PLAIN'), { 'bootstrap.servers': listenerBootstrap('SASL_SSL_REAUTH') });
+      const { error, ms } = await failure(file);
+      note('PLAIN on a listener offering SCRAM-SHA-512 and OAUTHBEARER -> UNSUPPORTED_SASL_MECHANISM', ms);
+      expect(error.code).toBe('UNSUPPORTED_SASL_MECHANISM');
+      expect(error.message).toMatch(/PLAIN/);
+      expect(error.message).toMatch(/SCRAM-SHA-512/);
+      expect(error.message).toMatch(/OAUTHBEARER/);
       expect(ms).toBeLessThan(15_000);
     });
 
@@ -308,6 +330,47 @@ describe('kafka-wire on secured Kafka listeners', () => {
     const read = await readBackSecure(topic, { listener: 'SASL_SSL', mechanism: 'SCRAM-SHA-512', expectedCount: i, timeoutMs: 60_000 });
     expect(read).toHaveLength(i);
     expect(new Set(read.map((r) => r.value!.toString())).size).toBe(i);
+  });
+
+  describe('the CLI and Bun take the same files', () => {
+    const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+    for (const [listener, mechanism] of [['SASL_SSL', 'SCRAM-SHA-512'], ['SASL_SSL', 'OAUTHBEARER'], ['MTLS', undefined]] as const) {
+      test(`kafka-wire produce --producer.config ${listener} ${mechanism ?? 'mTLS'}: lines in, read back by Kafka's consumer`, async () => {
+        const topic = await newTopic(`sec-cli-${listener}-${mechanism ?? 'mtls'}`.toLowerCase(), 1);
+        const file = clientConfig(listener, mechanism);
+        const lines = Array.from({ length: 25 }, (_, i) => `cli line ${i}`);
+        const r = spawnSync(process.execPath, [CLI, 'produce', '--bootstrap-server', listenerBootstrap(listener), '--topic', topic, '--producer.config', file], {
+          input: lines.join('\n') + '\n',
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        captured.push(`cli stdout ${r.stdout}`, `cli stderr ${r.stderr}`);
+        // Kafka 4.4's console producer prints the same deprecation line for --producer.config (now --command-config).
+        expect(r.stderr.replace(/^Warning: --producer\.config is deprecated.*\n/m, '')).toBe('');
+        expect(r.status).toBe(0);
+        const read = await readBackSecure(topic, { listener, ...(mechanism ? { mechanism } : {}), expectedCount: lines.length });
+        expect(read.map((x) => x.value!.toString())).toEqual(lines);
+      });
+    }
+
+    test('under Bun: SASL_SSL SCRAM-SHA-512 round trip from the properties file', async (ctx) => {
+      const bun = bunBinary();
+      if (!bun) {
+        ctx.skip();
+        return;
+      }
+      const topic = await newTopic('sec-bun', 3);
+      const file = clientConfig('SASL_SSL', 'SCRAM-SHA-512');
+      const r = spawnSync(bun, [join(import.meta.dirname, '..', 'bun', 'roundtrip.mjs'), listenerBootstrap('SASL_SSL'), topic, 'lz4', file], { encoding: 'utf8', timeout: 90_000 });
+      captured.push(`bun stdout ${r.stdout}`, `bun stderr ${r.stderr}`);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout.trim()) as { runtime: string; results: { i: number; partition: number; offset: string }[] };
+      expect(out.runtime).toMatch(/^bun /);
+      const read = await readBackSecure(topic, { listener: 'SASL_SSL', mechanism: 'SCRAM-SHA-512', expectedCount: out.results.length });
+      const at = new Map(read.map((x) => [`${x.partition}/${x.offset}`, x.value!.toString()]));
+      for (const { i, partition, offset } of out.results) expect(at.get(`${partition}/${offset}`)).toBe(`bun value ${i}`);
+    });
   });
 
   test('the OIDC token endpoint was used by the OAUTHBEARER producers', async () => {

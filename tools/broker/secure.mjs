@@ -69,7 +69,8 @@ export const LISTENERS = [
   { name: 'SASL_PLAINTEXT', protocol: 'SASL_PLAINTEXT', mechanisms: MECHANISMS, about: 'SASL without TLS, no re-authentication' },
   { name: 'SASL_SSL', protocol: 'SASL_SSL', tls: 'broker', mechanisms: MECHANISMS, about: 'SASL over TLS, no re-authentication' },
   { name: 'SASL_PLAINTEXT_REAUTH', protocol: 'SASL_PLAINTEXT', mechanisms: MECHANISMS, reauthMs: REAUTH_MS, about: `SASL without TLS, re-authentication every ${REAUTH_MS} ms (KIP-368)` },
-  { name: 'SASL_SSL_REAUTH', protocol: 'SASL_SSL', tls: 'broker', mechanisms: MECHANISMS, reauthMs: REAUTH_MS, about: `SASL over TLS, re-authentication every ${REAUTH_MS} ms (KIP-368)` },
+  // Fewer mechanisms on purpose: a client asking for PLAIN here meets UNSUPPORTED_SASL_MECHANISM.
+  { name: 'SASL_SSL_REAUTH', protocol: 'SASL_SSL', tls: 'broker', mechanisms: ['SCRAM-SHA-512', 'OAUTHBEARER'], reauthMs: REAUTH_MS, about: `SASL over TLS (SCRAM-SHA-512 and OAUTHBEARER only), re-authentication every ${REAUTH_MS} ms (KIP-368)` },
 ];
 
 /** SASL users (PLAIN and both SCRAMs, one password each) and what the ACLs let them do. */
