@@ -173,4 +173,33 @@ describe('SASL PLAIN on the fake cluster', () => {
     expect(cluster.requestsOf(ApiKey.InitProducerId).length).toBeLessThanOrEqual(12); // one per retry.backoff.max.ms
     await producer.close();
   });
+
+  test('a re-authentication that fails (password rotated) with requests in flight: every record settles once, none duplicated, none reported delivered and missing', async () => {
+    const { clock, cluster, producer } = harness({
+      topics: { t: 1 },
+      cluster: { sasl: { users: { alice: SECRET }, sessionLifetimeMs: 5_000 } },
+      config: { ...saslConfig(), 'linger.ms': 0 },
+    });
+    const t = new Tracker(producer, clock);
+    const sent: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const value = `v${i}`;
+      sent.push(value);
+      t.send({ topic: 't', value });
+      if (i === 300) cluster.sasl!.setPassword('alice', 'rotated'); // the next re-authentication (at ~4.5 s) fails
+      if (i % 20 === 0) cluster.delayNext(ApiKey.Produce, 40, { count: 2 }); // requests in flight when it happens
+      await advance(clock, 10);
+    }
+    await advanceUntil(clock, () => t.done);
+    expect(t.multiple).toEqual([]);
+    const logged = cluster.log('t').map((r) => r.value);
+    const audit = auditLog(sent.filter((v) => !t.get(v).error), logged);
+    expect(audit.lost).toEqual([]); // reported delivered => in the log
+    expect(audit.duplicated).toEqual([]);
+    expect(audit.reordered).toBe(0);
+    const failed = t.failed;
+    expect(failed.length).toBeGreaterThan(0);
+    expect(new Set(failed.map((o) => o.error!.code))).toEqual(new Set(['SASL_AUTHENTICATION_FAILED']));
+    await producer.close();
+  });
 });
