@@ -68,6 +68,9 @@ export const FILES = {
   trustP12Openssl: 'trust-openssl.p12',
   trustP12OpensslLegacy: 'trust-openssl-legacy.p12',
   trustJks: 'trust.jks',
+  trustP12Plain: 'trust-plain.p12', // certificates unencrypted, no MAC: readable without a password
+  caAndCa2: 'ca-and-ca2.pem',
+  chainLeafLast: 'client-chain-leaf-last.pem', // CA first, then the client certificate
   notPem: 'not-pem.txt',
 } as const;
 
@@ -122,6 +125,8 @@ export function generateTlsFixtures(): TlsFixtures {
   writeFileSync(join(dir, f.clientBundle), text(f.clientKey) + text(f.clientCert) + text(f.caCert));
   writeFileSync(join(dir, f.clientBundleEncrypted), text(f.clientKeyEncrypted) + text(f.clientCert) + text(f.caCert));
   writeFileSync(join(dir, f.notPem), 'this is not a certificate\n');
+  writeFileSync(join(dir, f.caAndCa2), text(f.caCert) + text(f.ca2Cert));
+  writeFileSync(join(dir, f.chainLeafLast), text(f.caCert) + text(f.clientCert));
 
   // Key stores: openssl's two defaults, then keytool rewriting the openssl one in its own formats.
   const p12 = (out: string, ...extra: string[]): void =>
@@ -143,6 +148,7 @@ export function generateTlsFixtures(): TlsFixtures {
   trust(f.trustJks, 'JKS');
   o('pkcs12', '-export', '-nokeys', '-in', f.caCert, '-out', f.trustP12Openssl, '-passout', `pass:${SECRETS.trust}`);
   o('pkcs12', '-export', '-nokeys', '-in', f.caCert, '-out', f.trustP12OpensslLegacy, '-passout', `pass:${SECRETS.trust}`, '-legacy');
+  o('pkcs12', '-export', '-nokeys', '-in', f.caCert, '-out', f.trustP12Plain, '-passout', 'pass:', '-certpbe', 'NONE', '-nomac');
 
   return {
     dir,

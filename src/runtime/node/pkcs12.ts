@@ -223,7 +223,7 @@ function verifyMac(macData: Uint8Array, content: Uint8Array, password: string): 
   const macKey = pkcs12Kdf(hash, blockSize, bmpPassword(password), salt, 3, iterations, crypto.createHash(hash).digest().length);
   const actual = crypto.createHmac(hash, macKey).update(content).digest();
   if (actual.length !== expected.length || !crypto.timingSafeEqual(actual, expected)) {
-    throw new Pkcs12Error('wrong-password', 'the password is wrong (the file\'s integrity check failed)');
+    throw new Pkcs12Error('wrong-password', 'the password is wrong, or the file is damaged (its integrity check failed)');
   }
 }
 

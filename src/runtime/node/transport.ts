@@ -172,10 +172,12 @@ function startTls(
         // A TLS 1.3 broker judges the client certificate after our Finished: its alert arrives
         // as the first thing read, and is reported as the handshake failure it is.
         mapError: (error) => classifyTlsError(error, context(true)) ?? error,
-        // TLSSocket cannot reset; the TCP socket under it can (and takes the TLS socket along).
+        // TLSSocket cannot reset (its handle is not TCP); the TCP socket under it can, and the
+        // TLS socket then closes by itself. Destroying the TLS socket as well, in the same tick,
+        // crashes Node 20 (both close the one TCP handle), so NodeSocket never touches it again.
         reset: () => {
           if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed) socket.resetAndDestroy();
-          secure.destroy();
+          else secure.destroy();
         },
       }),
     );
@@ -199,6 +201,8 @@ class NodeSocket implements Socketish {
   #onClose: ((error?: Error) => void) | undefined;
   #onData: ((chunk: Uint8Array) => void) | undefined;
   #onDrain: (() => void) | undefined;
+  /** reset() ran through the hook: the socket closes by itself and must not be closed again. */
+  #resetByHook = false;
 
   constructor(socket: net.Socket, hooks: NodeSocketHooks = {}) {
     this.#socket = socket;
@@ -251,18 +255,23 @@ class NodeSocket implements Socketish {
   }
 
   close(): void {
+    if (this.#resetByHook) return;
     // end() then destroy once everything queued is written.
     this.#socket.destroySoon();
   }
 
   destroy(): void {
+    if (this.#resetByHook) return;
     // Closes the handle synchronously (uv_close): libuv cancels the queued writes and never reads
-    // their buffers again; Node's own write queue is dropped.
+    // their buffers again; Node's own write queue is dropped. (TLS: cleartext was encrypted into
+    // the TLS layer's own buffers when written, so it is not read again either.)
     this.#socket.destroy();
   }
 
   reset(): void {
     if (this.#hooks.reset !== undefined) {
+      if (this.#resetByHook) return;
+      this.#resetByHook = true;
       this.#hooks.reset();
       return;
     }
