@@ -15,6 +15,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Producer, type ProducerConfig, type RecordMetadata } from '../index.js';
 import { type FlagSpec, type ParsedArgs, UsageError, helpText, loadPropertiesFile, parseArgs } from './args.js';
+import { TRACE_FLAGS, openTrace } from './trace-output.js';
 import { SplittableRandom } from './java-random.js';
 
 const BYTE_ARRAY_SERIALIZER = 'org.apache.kafka.common.serialization.ByteArraySerializer';
@@ -41,6 +42,7 @@ export const PERF_FLAGS: readonly FlagSpec[] = [
   { name: '--print-metrics', arity: 'none', help: 'Print the producer metrics at the end.' },
   { name: '--transactional-id', arity: 'one', metavar: 'ID', help: `Not supported: ${UNSUPPORTED_TRANSACTIONS}.` },
   { name: '--transaction-duration-ms', arity: 'one', metavar: 'MS', help: `Not supported: ${UNSUPPORTED_TRANSACTIONS}.` },
+  ...TRACE_FLAGS,
   { name: '--help', arity: 'none', help: 'Show this help.' },
 ];
 
@@ -275,7 +277,8 @@ export async function runPerf(argv: readonly string[], out: (line: string) => vo
   }
   const c = perfConfig(args, out, err);
   const source = new PerfRecordSource(c);
-  const producer = new Producer(c.producerProps as ProducerConfig);
+  const trace = openTrace(args, err);
+  const producer = new Producer({ ...c.producerProps, ...(trace.listener ? { trace: trace.listener } : {}) } as ProducerConfig);
   if (c.warmupRecords > 0) out(`Warmup first ${c.warmupRecords} records. Steady state results will print after the complete test summary.`);
   const stats = new Stats(c.numRecords, c.reportingInterval, false, out);
   let steady: Stats | null = null;
@@ -332,5 +335,6 @@ export async function runPerf(argv: readonly string[], out: (line: string) => vo
     for (const [k, v] of Object.entries(producer.metrics()).sort()) out(`producer-metrics:${k} : ${v}`);
   }
   await producer.close();
+  await trace.close();
   return failed > 0 ? 1 : 0;
 }

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { Producer, type ProducerConfig } from '../index.js';
 import { parseBootstrapEntry } from '../config.js';
 import { type FlagSpec, type ParsedArgs, UsageError, helpText, intFlag, loadPropertiesFile, parseArgs, parseKeyValueArgs, renamedOption } from './args.js';
+import { TRACE_FLAGS, openTrace } from './trace-output.js';
 
 const BYTE_ARRAY_SERIALIZER = 'org.apache.kafka.common.serialization.ByteArraySerializer';
 const LINE_MESSAGE_READER = 'org.apache.kafka.tools.LineMessageReader';
@@ -46,6 +47,7 @@ export const PRODUCE_FLAGS: readonly FlagSpec[] = [
   { name: '--line-reader', arity: 'one', metavar: 'CLASS', help: `Only ${LINE_MESSAGE_READER} (the default): reader classes are Java classes.` },
   { name: '--exit-zero-on-send-error', arity: 'none', help: "Java's exit code: 0 even when records failed asynchronously (they are still reported)." },
   { name: '--version', arity: 'none', help: 'Print the version and exit.' },
+  ...TRACE_FLAGS,
   { name: '--help', arity: 'none', help: 'Show this help.' },
 ];
 
@@ -298,7 +300,8 @@ export async function runProduce(argv: readonly string[], input: Readable, out: 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const producer = new Producer(config.producerProps as ProducerConfig);
+  const trace = openTrace(args, err);
+  const producer = new Producer({ ...config.producerProps, ...(trace.listener ? { trace: trace.listener } : {}) } as ProducerConfig);
   let asyncFailures = 0;
   let fatal = false;
   let lineNumber = 0;
@@ -339,6 +342,7 @@ export async function runProduce(argv: readonly string[], input: Readable, out: 
     await Promise.all(pending);
   } finally {
     await producer.close();
+    await trace.close();
   }
   if (fatal) return 1;
   return asyncFailures > 0 && !args.has('--exit-zero-on-send-error') ? 1 : 0;
