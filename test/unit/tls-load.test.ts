@@ -99,8 +99,11 @@ describe('trust sources', () => {
   });
 });
 
+/** [what, config values, the property named, words of the message] */
+type Problem = [string, () => Record<string, unknown>, string, () => string];
+
 describe('truststore problems', () => {
-  test.each([
+  test.each<Problem>([
     ['missing file', () => ({ 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': fx.path('nope.pem') }), 'ssl.truststore.location', () => `${fx.path('nope.pem')}: file not found`],
     ['a directory', () => ({ 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': fx.dir }), 'ssl.truststore.location', () => `${fx.dir}: is a directory`],
     ['not PEM', () => ({ 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': fx.path(FILES.notPem) }), 'ssl.truststore.location', () => `no certificate (-----BEGIN CERTIFICATE-----) in ${fx.path(FILES.notPem)}`],
@@ -187,8 +190,8 @@ describe('keystore forms (mTLS)', () => {
 });
 
 describe('keystore problems', () => {
-  const pem = (extra: Record<string, unknown>) => ({ 'ssl.keystore.type': 'PEM', ...extra });
-  test.each([
+  const pem = (extra: Record<string, unknown>): Record<string, unknown> => ({ 'ssl.keystore.type': 'PEM', ...extra });
+  test.each<Problem>([
     ['encrypted key without ssl.key.password', () => pem({ 'ssl.keystore.location': fx.path(FILES.clientBundleEncrypted) }), 'ssl.key.password', () => `is required: the private key in ${fx.path(FILES.clientBundleEncrypted)} is encrypted`],
     ['encrypted key, wrong ssl.key.password', () => pem({ 'ssl.keystore.location': fx.path(FILES.clientBundleEncrypted), 'ssl.key.password': 'wrong' }), 'ssl.key.password', () => `does not decrypt the private key in ${fx.path(FILES.clientBundleEncrypted)} (wrong password)`],
     ['inline key of another certificate', () => pem({ 'ssl.keystore.certificate.chain': fx.read(FILES.clientChain), 'ssl.keystore.key': fx.read(FILES.otherKey) }), 'ssl.keystore.key', () => 'does not belong to the certificate (CN=kafka-wire-client)'],

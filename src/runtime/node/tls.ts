@@ -268,10 +268,28 @@ export function secureContextOptions(options: TlsClientOptions): tls.SecureConte
   };
 }
 
+const IS_BUN = (globalThis as { Bun?: unknown }).Bun !== undefined;
+
+/**
+ * BoringSSL (Bun's TLS) always offers its three TLS 1.3 suites and takes no list for them. A
+ * ssl.cipher.suites that names fewer cannot be honoured there: say so rather than negotiate a
+ * suite the user excluded.
+ */
+const BORINGSSL_TLS13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+
 /** Let the TLS library itself accept the result once, so what it refuses is a ConfigError now. */
 function checkWithTlsLibrary(options: TlsClientOptions, settings: SslSettings): void {
   const all = secureContextOptions(options);
-  const library = `${(globalThis as { Bun?: unknown }).Bun !== undefined ? 'Bun' : 'Node'}'s TLS`;
+  const library = `${IS_BUN ? 'Bun' : 'Node'}'s TLS`;
+  if (IS_BUN && options.ciphersuites !== undefined && options.maxVersion === 'TLSv1.3') {
+    const listed = new Set(options.ciphersuites.split(':'));
+    if (!BORINGSSL_TLS13.every((s) => listed.has(s))) {
+      throw new ConfigError(
+        'ssl.cipher.suites',
+        `Bun's TLS (BoringSSL) cannot restrict TLS 1.3 suites: it always offers ${BORINGSSL_TLS13.join(', ')}; list all three (or none) of them, or run on Node`,
+      );
+    }
+  }
   try {
     tls.createSecureContext({ minVersion: all.minVersion, maxVersion: all.maxVersion, ...(all.ciphers !== undefined ? { ciphers: all.ciphers } : {}) });
   } catch {

@@ -172,17 +172,32 @@ function startTls(
         // A TLS 1.3 broker judges the client certificate after our Finished: its alert arrives
         // as the first thing read, and is reported as the handshake failure it is.
         mapError: (error) => classifyTlsError(error, context(true)) ?? error,
-        // TLSSocket cannot reset (its handle is not TCP); the TCP socket under it can, and the
-        // TLS socket then closes by itself. Destroying the TLS socket as well, in the same tick,
-        // crashes Node 20 (both close the one TCP handle), so NodeSocket never touches it again.
-        reset: () => {
-          if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed) socket.resetAndDestroy();
-          else secure.destroy();
-        },
+        reset: () => resetTls(secure, socket),
       }),
     );
   });
   return secure;
+}
+
+/**
+ * An abortive close (RST) of a TLS connection. Bun's TLS socket resets itself (resetting the TCP
+ * socket under it instead races with pending writes there and often ends in a FIN). Node's
+ * refuses (ERR_INVALID_HANDLE_TYPE: its handle is the TLS layer, not TCP) before doing anything,
+ * and the TCP socket under it resets, after which the TLS socket closes by itself; destroying
+ * the TLS socket as well, in the same tick, crashes Node 20 (both close the one TCP handle), so
+ * the caller never touches it again.
+ */
+function resetTls(secure: tls.TLSSocket, socket: net.Socket): void {
+  if (typeof secure.resetAndDestroy === 'function') {
+    try {
+      secure.resetAndDestroy();
+      return;
+    } catch {
+      // Node: not a TCP handle; reset the one underneath.
+    }
+  }
+  if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed) socket.resetAndDestroy();
+  else secure.destroy();
 }
 
 interface NodeSocketHooks {
