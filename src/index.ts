@@ -18,6 +18,8 @@ export type {
   Serializer,
 } from './producer.js';
 export * from './errors.js';
+export { AbortableTransactionError, FatalTransactionError, TransactionError, TRANSACTION_ABORTED } from './producer.js';
+export type { ConsumerGroupMetadata, TransactionOffset } from './producer.js';
 export { CONFIG_DEFS, type ConfigDef, parseProperties, parsePropertiesFile } from './config.js';
 export { CHANNELS } from './runtime/node/index.js';
 export { registerRuntime, type Runtime, type Diagnostics } from './runtime/runtime.js';

@@ -522,7 +522,7 @@ describe('configuration errors come from the constructor and name the property',
     ['explicit idempotence with acks=1', { 'enable.idempotence': true, acks: '1' }, 'acks', /acks/],
     ['explicit idempotence with 6 in flight', { 'enable.idempotence': true, 'max.in.flight.requests.per.connection': 6 }, 'max.in.flight.requests.per.connection', /at most 5/],
     ['delivery.timeout.ms below linger + request timeout', { 'delivery.timeout.ms': 1000, 'request.timeout.ms': 30000 }, 'delivery.timeout.ms', /linger\.ms \+ request\.timeout\.ms/],
-    ['unsupported Java property', { 'transactional.id': 'x' }, 'transactional.id', /not support/],
+    ['unsupported Java property', { 'transaction.two.phase.commit.enable': true }, 'transaction.two.phase.commit.enable', /not support/],
     ['bad acks', { acks: '2' }, 'acks', /one of/],
     ['interceptors not an array', { interceptors: {} }, 'interceptors', /array/],
   ];
