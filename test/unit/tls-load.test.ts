@@ -12,6 +12,7 @@ import { sslSettingsFrom } from '../../src/network/security/ssl-settings.js';
 import type { TlsClientOptions } from '../../src/network/security/tls-client-options.js';
 import { readPkcs12 } from '../../src/runtime/node/pkcs12.js';
 import { rc2DecryptBlock } from '../../src/runtime/node/rc2.js';
+import { sha1Iterate } from '../../src/runtime/node/sha1-iterate.js';
 import { loadTls } from '../../src/runtime/node/tls.js';
 import { FILES, SECRETS, generateTlsFixtures, type TlsFixtures } from '../helpers/tls-fixtures.js';
 
@@ -234,6 +235,15 @@ describe('the pieces underneath', () => {
       ['88bca90e90875a7f0f79c384627bafb2', 128, '0000000000000000', '2269552ab0f85ca6'],
     ];
     for (const [key, bits, plain, cipher] of vectors) expect(Buffer.from(rc2DecryptBlock(h(key), bits, h(cipher))).toString('hex')).toBe(plain);
+  });
+
+  test('the iterated SHA-1 of the PKCS#12 key derivation equals node:crypto\'s, for 0..n iterations', () => {
+    for (const times of [0, 1, 2, 3, 64, 1000]) {
+      const start = crypto.randomBytes(20);
+      let expected: Uint8Array = start;
+      for (let i = 0; i < times; i++) expected = crypto.createHash('sha1').update(expected).digest();
+      expect(Buffer.from(sha1Iterate(start, times)).toString('hex'), `${times} iterations`).toBe(Buffer.from(expected).toString('hex'));
+    }
   });
 
   test('the PKCS#12 reader pairs a key store\'s key with its certificate by localKeyId', () => {

@@ -17,6 +17,7 @@
 import * as crypto from 'node:crypto';
 import { DerError, DerReader, TAG, contextConstructed, contextPrimitive, readAlgorithmIdentifier, type AlgorithmIdentifier } from './der.js';
 import { rc2CbcDecrypt } from './rc2.js';
+import { sha1Iterate } from './sha1-iterate.js';
 
 export type Pkcs12ErrorKind = 'malformed' | 'unsupported' | 'wrong-password' | 'password-required' | 'wrong-key-password';
 
@@ -149,7 +150,8 @@ export function pkcs12Kdf(hash: string, blockSize: number, password: Uint8Array,
   let produced = 0;
   while (produced < n) {
     let a: Uint8Array = crypto.createHash(hash).update(d).update(i).digest();
-    for (let r = 1; r < iterations; r++) a = crypto.createHash(hash).update(a).digest();
+    if (hash === 'sha1') a = sha1Iterate(a, iterations - 1);
+    else for (let r = 1; r < iterations; r++) a = crypto.createHash(hash).update(a).digest();
     out.set(a.subarray(0, Math.min(a.length, n - produced)), produced);
     produced += a.length;
     if (produced >= n) break;
