@@ -3,6 +3,31 @@
  * (e.g. NOT_LEADER_OR_FOLLOWER) or a local one (RECORD_TOO_LARGE, TIMEOUT, PRODUCER_CLOSED,
  * PROTOCOL, CONFIG); `retriable` says whether retrying the same operation may succeed.
  */
+/**
+ * The codes kafka-wire reports that are not Kafka's (a Kafka error keeps its own name, e.g.
+ * NOT_LEADER_OR_FOLLOWER, from src/protocol/error-codes.ts). test/unit/error-codes-local.test.ts
+ * checks that every code the sources construct is one of Kafka's or listed here.
+ */
+export const LOCAL_ERROR_CODES = {
+  PROTOCOL: 'malformed bytes on the wire (ProtocolError)',
+  CONFIG: 'a configuration property has a wrong type, value or combination (ConfigError)',
+  TIMEOUT: 'max.block.ms or delivery.timeout.ms passed (Java: TimeoutException)',
+  PRODUCER_CLOSED: 'the producer was closed before the record or call completed',
+  RECORD_TOO_LARGE: 'a record larger than max.request.size or buffer.memory (Java: RecordTooLargeException)',
+  COMPRESSION_FAILED: 'the codec failed on a batch',
+  SERIALIZATION: 'a serializer failed or returned something that is not bytes (Java: SerializationException)',
+  INVALID_PARTITION: 'a record names a partition the topic does not have',
+  ILLEGAL_STATE: 'a call out of order (a transactional call in the wrong state, a request with no free slot)',
+  ILLEGAL_ARGUMENT: 'a bad argument to an API call',
+  SSL_AUTHENTICATION_FAILED: 'the TLS handshake failed (AuthenticationError; Java: SslAuthenticationException)',
+  TRANSACTION_ABORTED: 'the record belonged to a transaction that was aborted',
+  UNRESOLVED_SEQUENCES: 'a transaction could not commit because earlier batches have unknown outcomes',
+  UNKNOWN: 'something failed that is not a KafkaWireError (an exception from user code, a bug): the original is the cause',
+} as const;
+
+/** A code of {@link LOCAL_ERROR_CODES}. */
+export type LocalErrorCode = keyof typeof LOCAL_ERROR_CODES;
+
 export class KafkaWireError extends Error {
   readonly code: string;
   readonly retriable: boolean;
