@@ -16,6 +16,7 @@ import type { Socketish } from '../../src/network/transport.js';
 import { sslSettingsFrom } from '../../src/network/security/ssl-settings.js';
 import type { TlsClientOptions } from '../../src/network/security/tls-client-options.js';
 import { loadTls } from '../../src/runtime/node/tls.js';
+import { classifyTlsError, type HandshakeContext } from '../../src/runtime/node/tls-errors.js';
 import { NodeTransport } from '../../src/runtime/node/transport.js';
 import { FILES, SECRETS, generateTlsFixtures, startPlaintextServer, startTlsServer, type TestTlsServer, type TlsFixtures } from '../helpers/tls-fixtures.js';
 
@@ -233,6 +234,31 @@ describe('handshake failures: an AuthenticationError that says what to do', () =
 });
 
 describe('what stays a NetworkError (retriable)', () => {
+  const ctx: HandshakeContext = {
+    endpoint: 'b1/10.0.0.1:9093',
+    hostname: 'b1',
+    sentClientCertificate: false,
+    receivedServerCertificate: true,
+    customTrust: true,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    afterHandshake: false,
+  };
+  const err = (code: string, message = code): Error => Object.assign(new Error(message), { code });
+
+  test('classification: ordinary socket errors are not TLS failures; after the handshake only the client-certificate verdict is', () => {
+    expect(classifyTlsError(err('ECONNRESET', 'read ECONNRESET'), ctx)).toBeUndefined();
+    expect(classifyTlsError(err('ETIMEDOUT'), ctx)).toBeUndefined();
+    expect(classifyTlsError(err('ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC'), { ...ctx, afterHandshake: true })).toBeUndefined();
+    expect(classifyTlsError(err('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established'), { ...ctx, afterHandshake: true })).toBeUndefined();
+    expect(classifyTlsError(err('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), { ...ctx, afterHandshake: true })?.message).toMatch(/requires a client certificate/);
+    expect(classifyTlsError(err('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'), { ...ctx, afterHandshake: true, sentClientCertificate: true })?.message).toMatch(/refused this client's certificate/);
+    // Before it, a reply that is not TLS at all (some other protocol on the port).
+    expect(classifyTlsError(err('ERR_SSL_WRONG_VERSION_NUMBER'), ctx)?.message).toMatch(/^SSL handshake with b1\/10\.0\.0\.1:9093 failed: the broker did not answer in TLS: .*PLAINTEXT listener/);
+    // A handshake_failure before the broker's certificate arrived: no common cipher.
+    expect(classifyTlsError(err('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'), { ...ctx, receivedServerCertificate: false })?.message).toMatch(/share no cipher suite/);
+  });
+
   test('connection refused', async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));

@@ -64,6 +64,21 @@ function names(e: ErrorLike): string {
   return san ?? cn ?? 'no names';
 }
 
+/** The broker's verdict on our client certificate (or its absence), from the alert it sent. */
+function clientCertificateReason(code: string, error: ErrorLike, ctx: HandshakeContext): string | undefined {
+  // A handshake_failure after the broker's certificate arrived is its answer to ours, not a
+  // cipher mismatch (that one comes before the ServerHello).
+  const rejected = CLIENT_CERT_ALERTS.test(code) || (/ALERT_HANDSHAKE_FAILURE$/.test(code) && ctx.receivedServerCertificate);
+  if (/ALERT_CERTIFICATE_REQUIRED$/.test(code) || (rejected && !ctx.sentClientCertificate)) {
+    return 'the broker requires a client certificate (mTLS): set ssl.keystore.type/location (or ssl.keystore.certificate.chain and ssl.keystore.key)';
+  }
+  if (rejected) {
+    const alert = typeof error.reason === 'string' ? ` (${error.reason})` : '';
+    return `the broker refused this client's certificate${alert}: the broker's truststore must hold the CA that signed ssl.keystore.* and the certificate must be valid for client authentication`;
+  }
+  return undefined;
+}
+
 /** The reason a handshake failed, or undefined when `error` is not a TLS failure. */
 function reason(error: ErrorLike, ctx: HandshakeContext): string | undefined {
   const code = typeof error.code === 'string' ? error.code : '';
@@ -72,6 +87,10 @@ function reason(error: ErrorLike, ctx: HandshakeContext): string | undefined {
     ? 'the CA that signed it is not in ssl.truststore.* (add it, or the broker sends the wrong certificate)'
     : 'set ssl.truststore.type/location (or ssl.truststore.certificates) to the CA that signed the broker\'s certificate';
 
+  // After the handshake only the broker's verdict on the client certificate counts (TLS 1.3
+  // sends it after our Finished); any other error there, a bad record MAC included, is the
+  // network's and stays retriable.
+  if (ctx.afterHandshake) return clientCertificateReason(code, error, ctx);
   if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT') return `the broker's certificate is self-signed and not trusted: ${trustHint}`;
   if (code === 'SELF_SIGNED_CERT_IN_CHAIN') return `the broker's certificate chain ends in a CA that is not trusted: ${trustHint}`;
   if (UNTRUSTED.has(code)) return `the broker's certificate is not trusted (${message || code}): ${trustHint}`;
@@ -86,13 +105,8 @@ function reason(error: ErrorLike, ctx: HandshakeContext): string | undefined {
   if (/ALERT_PROTOCOL_VERSION$/.test(code) || code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || code === 'ERR_SSL_NO_PROTOCOLS_AVAILABLE') {
     return `the broker and this client share no TLS version (this client offers ${ctx.minVersion === ctx.maxVersion ? ctx.minVersion : `${ctx.minVersion}..${ctx.maxVersion}`}; see ssl.enabled.protocols and ssl.protocol)`;
   }
-  if (/ALERT_CERTIFICATE_REQUIRED$/.test(code) || (!ctx.sentClientCertificate && (CLIENT_CERT_ALERTS.test(code) || (/ALERT_HANDSHAKE_FAILURE$/.test(code) && ctx.receivedServerCertificate)))) {
-    return 'the broker requires a client certificate (mTLS): set ssl.keystore.type/location (or ssl.keystore.certificate.chain and ssl.keystore.key)';
-  }
-  if (ctx.sentClientCertificate && (CLIENT_CERT_ALERTS.test(code) || (/ALERT_HANDSHAKE_FAILURE$/.test(code) && ctx.receivedServerCertificate))) {
-    const alert = typeof error.reason === 'string' ? ` (${error.reason})` : '';
-    return `the broker refused this client's certificate${alert}: the broker's truststore must hold the CA that signed ssl.keystore.* and the certificate must be valid for client authentication`;
-  }
+  const clientCertificate = clientCertificateReason(code, error, ctx);
+  if (clientCertificate !== undefined) return clientCertificate;
   if (/ALERT_HANDSHAKE_FAILURE$/.test(code) || /ALERT_INSUFFICIENT_SECURITY$/.test(code) || code === 'ERR_SSL_NO_SHARED_CIPHER' || code === 'ERR_SSL_NO_CIPHERS_AVAILABLE') {
     return 'the broker and this client share no cipher suite (see ssl.cipher.suites, and the broker\'s ssl.cipher.suites)';
   }
@@ -100,12 +114,12 @@ function reason(error: ErrorLike, ctx: HandshakeContext): string | undefined {
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ERR_SSL_HTTP_REQUEST') {
     return `the broker did not answer in TLS: ${PLAINTEXT_HINT}`;
   }
-  if (!ctx.afterHandshake && /before secure TLS connection was established/i.test(message)) {
+  if (/before secure TLS connection was established/i.test(message)) {
     return `the broker closed the connection before the TLS handshake completed: ${PLAINTEXT_HINT}`;
   }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('CERT_') || code.startsWith('ERR_OSSL_')) {
     const r = typeof error.reason === 'string' && error.reason !== '' ? error.reason : code;
-    return `${r}${ctx.afterHandshake ? '' : ' during the handshake'}`;
+    return `${r} during the handshake`;
   }
   return undefined;
 }
