@@ -16,6 +16,10 @@
 //  - Kafka 3.9.1 (transactions v1), single node, only when the run includes a test/live/*txn* or
 //    *kafka39* file; shared by lease. Tests read it with kafka39Bootstrap() (test/helpers/kafka39.ts).
 //  - Bun, for test/live/bun.test.ts: fetched once from the npm registry into ~/.cache/kafka-wire.
+//  - Deno and workerd, for test/live/*runtime-*.test.ts (Deno 2; the Cloudflare Workers runtime):
+//    fetched the same way (tools/broker/system-deps.mjs ensureDeno / ensureWorkerd), only when
+//    such a file is included. Tests read them with inject('denoBin') / inject('workerdBin'), and
+//    the skip reason with inject('denoUnavailable') / inject('workerdUnavailable').
 //  - The Java clients the read-back helpers use when kcat is not installed (Kafka 4.4's, and
 //    kafka-clients 2.3.1 for the mock): resolved and compiled once, before the workers start.
 //
@@ -43,6 +47,7 @@ import {
   secureUp,
   type SecureClusterDescription,
 } from '../../tools/broker/index.mjs';
+import { ensureDeno, ensureWorkerd } from '../../tools/broker/system-deps.mjs';
 import { recordUnavailable } from './skip-reporter.js';
 
 declare module 'vitest' {
@@ -65,6 +70,14 @@ declare module 'vitest' {
     secureCluster: SecureClusterDescription | null;
     /** bootstrap.servers of the run's Kafka 3.9.1, or null when the run started none. */
     kafka39Bootstrap: string | null;
+    /** The Deno binary for test/live/*runtime-deno*, or null. */
+    denoBin: string | null;
+    /** Why Deno is not available (null when it is): the skip reason. */
+    denoUnavailable: string | null;
+    /** The workerd binary for test/live/runtime-workers / runtime-package, or null. */
+    workerdBin: string | null;
+    /** Why workerd is not available (null when it is): the skip reason. */
+    workerdUnavailable: string | null;
   }
 }
 
@@ -108,6 +121,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('bunUnavailable', null);
   project.provide('secureCluster', null);
   project.provide('kafka39Bootstrap', null);
+  project.provide('denoBin', null);
+  project.provide('denoUnavailable', null);
+  project.provide('workerdBin', null);
+  project.provide('workerdUnavailable', null);
   if (external) process.env.KAFKA_WIRE_KAFKA_EXTERNAL = '1';
 
   if (!runIncludesLiveTests(project)) {
@@ -178,6 +195,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
         }
       })
     : Promise.resolve();
+  // Deno and workerd, like Bun: one binary each from the npm registry, cached; a missing one
+  // skips its suites with the reason (CI must have them: a fetch failure there is an error).
+  const runtimeBinary = (
+    name: 'deno' | 'workerd',
+    files: RegExp,
+    ensure: (o: { log: (m: string) => void }) => Promise<{ bin: string; version: string; fetched: boolean } | { bin: null; reason: string }>,
+  ): Promise<void> =>
+    runIncludes(project, files)
+      ? ensure({ log }).then((b) => {
+          if (b.bin !== null) {
+            project.provide(`${name}Bin`, b.bin);
+            process.env[`${name.toUpperCase()}_BIN`] = b.bin;
+            if (!b.fetched) log(`${b.version}: ${b.bin}`);
+            return;
+          }
+          const why = `${name} unavailable: ${b.reason}`;
+          if (process.env.CI) throw new Error(why);
+          log(`${why} -- its suites will skip`);
+          recordUnavailable(name, why);
+          project.provide(`${name}Unavailable`, why);
+        })
+      : Promise.resolve();
+  const deno = runtimeBinary('deno', /[\\/]test[\\/]live[\\/][^\\/]*runtime-(deno|package)[^\\/]*$/, ensureDeno);
+  const workerd = runtimeBinary('workerd', /[\\/]test[\\/]live[\\/][^\\/]*runtime-(workers|package)[^\\/]*$/, ensureWorkerd);
   log(
     process.env.KAFKA_WIRE_READER === 'java' || !haveKcat()
       ? "read-back: Kafka's Java consumer (kcat is not installed; it is optional)"
@@ -195,7 +236,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 
   try {
-    const [k, m, sec, k39] = await Promise.all([kafka, mock, secure, kafka39, javaClients, bun]);
+    const [k, m, sec, k39] = await Promise.all([kafka, mock, secure, kafka39, javaClients, bun, deno, workerd]);
     if (k) {
       project.provide('kafkaBootstrap', k.bootstrap);
       process.env.KAFKA_BOOTSTRAP = k.bootstrap;
@@ -221,7 +262,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
   } catch (e) {
     // Wait for the other starts to settle, so nothing they start is left behind.
-    await Promise.allSettled([kafka, mock, secure, kafka39, javaClients, bun]);
+    await Promise.allSettled([kafka, mock, secure, kafka39, javaClients, bun, deno, workerd]);
     await stopAll();
     throw e;
   }

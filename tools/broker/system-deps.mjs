@@ -5,6 +5,9 @@
 //    package and the exact command (the mock suites then skip with that message as the reason).
 //  - Bun (for test/live/bun.test.ts): the binary from the npm registry package
 //    @oven/bun-<os>-<arch>, unpacked into the user cache (~/.cache/kafka-wire/bun/<version>).
+//  - Deno and workerd (for test/live/runtime-*.test.ts): the same way, from the packages the
+//    npm `deno` and `workerd` packages depend on per platform (@deno/<os>-<arch>[-glibc],
+//    @cloudflare/workerd-<os>-<arch>), into ~/.cache/kafka-wire/deno|workerd/<version>.
 //
 // kcat is not installed: it stays optional (tests read back through Kafka's Java consumer when
 // it is absent).
@@ -12,7 +15,7 @@
 // Knobs: KAFKA_WIRE_NO_INSTALL=1 never runs apt-get (behaves as without root);
 // KAFKA_WIRE_RDKAFKA_HEADER overrides the header path checked (a missing path simulates a machine
 // without librdkafka-dev); KAFKA_WIRE_USER_CACHE (default $XDG_CACHE_HOME/kafka-wire or
-// ~/.cache/kafka-wire); BUN_BIN uses that Bun binary and fetches nothing.
+// ~/.cache/kafka-wire); BUN_BIN, DENO_BIN, WORKERD_BIN use that binary and fetch nothing.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -181,4 +184,108 @@ export async function ensureBun({ log = () => {} } = {}) {
     },
     { timeoutMs: 600_000 },
   );
+}
+
+/**
+ * A binary shipped inside an npm registry package, fetched once into the user cache: `npm pack
+ * PKG@VERSION` (the registry's ordinary client; nothing else is downloaded), then the one file
+ * `member` of the tarball is unpacked to `<cache>/<dir>/<version>/<member>`. `$envVar` names a
+ * binary to use instead. Resolves `{ bin, version, fetched }` or `{ bin: null, reason }`; never
+ * throws. `works(bin)` returns the binary's version string, or null when it does not run.
+ */
+async function ensureNpmBinary({ label, envVar, pkg, version, member, dir: dirName, sizeHint, works, log }) {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) {
+    const v = works(fromEnv);
+    return v ? { bin: fromEnv, version: v, fetched: false } : { bin: null, reason: `${envVar}=${fromEnv} does not run` };
+  }
+  if (!pkg) return { bin: null, reason: `no ${label} package on npm for ${process.platform}-${process.arch}` };
+  const dir = path.join(userCacheDir(), dirName, version);
+  const bin = path.join(dir, member);
+  const cached = works(bin);
+  if (cached) return { bin, version: cached, fetched: false };
+  fs.mkdirSync(dir, { recursive: true });
+  return withLock(
+    path.join(dir, '.lock'),
+    async () => {
+      const again = works(bin);
+      if (again) return { bin, version: again, fetched: false };
+      const t0 = Date.now();
+      log(`${label} ${version} not in ${dir}: fetching it from the npm registry (npm pack ${pkg}@${version}, ${sizeHint}, once)`);
+      const tmp = fs.mkdtempSync(path.join(dir, 'fetch-'));
+      try {
+        const packed = spawnSync('npm', ['pack', '--silent', `${pkg}@${version}`], { cwd: tmp, encoding: 'utf8', timeout: 300_000 });
+        const tarball = packed.stdout?.trim().split('\n').pop();
+        if (packed.status !== 0 || !tarball) {
+          return { bin: null, reason: `npm pack ${pkg}@${version} failed (exit ${packed.status}): ${(packed.stderr || '').trim().split('\n').slice(-3).join(' / ')}` };
+        }
+        const untar = spawnSync('tar', ['-xzf', path.join(tmp, tarball), '-C', tmp, member], { encoding: 'utf8' });
+        if (untar.status !== 0) return { bin: null, reason: `unpacking ${member} from ${tarball} failed: ${untar.stderr}` };
+        fs.mkdirSync(path.dirname(bin), { recursive: true });
+        fs.renameSync(path.join(tmp, member), bin);
+        fs.chmodSync(bin, 0o755);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      const v = works(bin);
+      if (!v) return { bin: null, reason: `the ${label} binary fetched into ${bin} does not run` };
+      log(`${v} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${bin}`);
+      return { bin, version: v, fetched: true };
+    },
+    { timeoutMs: 600_000 },
+  );
+}
+
+/** First line of `bin ...args`' standard output when it exits 0, else null. */
+function versionOf(bin, args) {
+  if (!bin || !fs.existsSync(bin)) return null;
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 30_000 });
+  return r.status === 0 ? r.stdout.trim().split('\n')[0] : null;
+}
+
+export const DENO_VERSION = '2.9.6';
+
+/**
+ * A Deno 2 binary: $DENO_BIN, else the cached one, else Deno $DENO_VERSION fetched once from the
+ * npm registry (@deno/linux-x64-glibc, the package npm's `deno` installs on Linux; ~42 MB).
+ * Same result shape as ensureBun.
+ */
+export async function ensureDeno({ log = () => {} } = {}) {
+  const arch = { x64: 'x64', arm64: 'arm64' }[process.arch];
+  const plat = { linux: 'linux', darwin: 'darwin' }[process.platform];
+  const pkg = arch && plat ? `@deno/${plat}-${arch}${plat === 'linux' ? '-glibc' : ''}` : null;
+  return ensureNpmBinary({
+    label: 'Deno',
+    envVar: 'DENO_BIN',
+    pkg,
+    version: DENO_VERSION,
+    member: 'package/deno',
+    dir: 'deno',
+    sizeHint: '~42 MB',
+    works: (bin) => versionOf(bin, ['--version'])?.replace(/ \(.*$/, '') ?? null, // "deno 2.9.6"
+    log,
+  });
+}
+
+export const WORKERD_VERSION = '1.20261123.1';
+
+/**
+ * workerd, the Cloudflare Workers runtime: $WORKERD_BIN, else the cached one, else workerd
+ * $WORKERD_VERSION fetched once from the npm registry (@cloudflare/workerd-linux-64, what npm's
+ * `workerd` installs on Linux x64; ~50 MB). Same result shape as ensureBun.
+ */
+export async function ensureWorkerd({ log = () => {} } = {}) {
+  const arch = { x64: '64', arm64: 'arm64' }[process.arch];
+  const plat = { linux: 'linux', darwin: 'darwin' }[process.platform];
+  return ensureNpmBinary({
+    label: 'workerd',
+    envVar: 'WORKERD_BIN',
+    pkg: arch && plat ? `@cloudflare/workerd-${plat}-${arch}` : null,
+    version: WORKERD_VERSION,
+    member: 'package/bin/workerd',
+    dir: 'workerd',
+    sizeHint: '~50 MB',
+    works: (bin) => versionOf(bin, ['--version']), // "workerd 2026-11-23"
+    log,
+  });
 }
