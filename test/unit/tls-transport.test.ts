@@ -99,11 +99,14 @@ function expectAuthFailure(error: KafkaWireError, ...words: (string | RegExp)[])
   for (const w of words) expect(error.message).toMatch(w);
 }
 
-/** `openssl s_server` requiring a client certificate signed by `caFile`; it alerts when one is refused. */
+/**
+ * `openssl s_server` requiring a client certificate signed by `caFile`; it alerts when one is
+ * refused. It serves one connection and exits (so even a crashed run leaves none behind).
+ */
 async function opensslServer(caFile: string, version: '-tls1_2' | '-tls1_3'): Promise<number> {
   const child: ChildProcess = spawn(
     'openssl',
-    ['s_server', '-accept', '127.0.0.1:0', '-key', fx.path(FILES.serverKey), '-cert', fx.path(FILES.serverCert), '-Verify', '1', '-verify_return_error', '-CAfile', caFile, version],
+    ['s_server', '-accept', '127.0.0.1:0', '-key', fx.path(FILES.serverKey), '-cert', fx.path(FILES.serverCert), '-Verify', '1', '-verify_return_error', '-CAfile', caFile, version, '-naccept', '1'],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   toClose.push(() => child.kill());
