@@ -7,9 +7,12 @@
  * Nth latency sampled for percentiles, --reporting-interval windows, steady state after
  * --warmup-records) and output on stdout, Java's summary line(s) last before any metrics.
  *
- * Not supported: --transactional-id and --transaction-duration-ms (kafka-wire has no
- * transactions yet). Differences: a failed record makes the exit code 1 (Java prints the stack
- * trace and exits 0); --throughput 0 is an error (Java's tool would wait forever).
+ * Transactions as Java's tool runs them: --transactional-id, --transaction-duration-ms or a
+ * transactional.id property turn them on (the id defaults to performance-producer-<uuid>, the
+ * duration to 3000 ms); a transaction begins with the first record after a commit and commits
+ * once the duration has passed at a send, and the last one commits at the end. Differences: a
+ * failed record makes the exit code 1 (Java prints the stack trace and exits 0); --throughput 0
+ * is an error (Java's tool would wait forever).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,7 +22,9 @@ import { TRACE_FLAGS, openTrace } from './trace-output.js';
 import { SplittableRandom } from './java-random.js';
 
 const BYTE_ARRAY_SERIALIZER = 'org.apache.kafka.common.serialization.ByteArraySerializer';
-const UNSUPPORTED_TRANSACTIONS = 'transactions are not implemented in kafka-wire yet';
+/** Java's ProducerPerformance.DEFAULT_TRANSACTION_ID_PREFIX and DEFAULT_TRANSACTION_DURATION_MS. */
+const DEFAULT_TRANSACTION_ID_PREFIX = 'performance-producer-';
+const DEFAULT_TRANSACTION_DURATION_MS = 3000;
 
 export const PERF_FLAGS: readonly FlagSpec[] = [
   { name: '--bootstrap-server', arity: 'one', metavar: 'HOST:PORT[,...]', help: 'The server(s) to connect to; wins over bootstrap.servers in the properties.' },
@@ -40,8 +45,8 @@ export const PERF_FLAGS: readonly FlagSpec[] = [
   { name: '--key-distribution', arity: 'one', metavar: 'none|range|random', help: "'none' (null keys, default), 'range' (round robin) or 'random'." },
   { name: '--random-seed', arity: 'one', metavar: 'SEED', help: 'Seed of the random payloads and keys (default 0: the same records as Java with seed 0).' },
   { name: '--print-metrics', arity: 'none', help: 'Print the producer metrics at the end.' },
-  { name: '--transactional-id', arity: 'one', metavar: 'ID', help: `Not supported: ${UNSUPPORTED_TRANSACTIONS}.` },
-  { name: '--transaction-duration-ms', arity: 'one', metavar: 'MS', help: `Not supported: ${UNSUPPORTED_TRANSACTIONS}.` },
+  { name: '--transactional-id', arity: 'one', metavar: 'ID', help: 'Transactional id (wins over a transactional.id property); turns transactions on. Default with --transaction-duration-ms: performance-producer-<random uuid>.' },
+  { name: '--transaction-duration-ms', arity: 'one', metavar: 'MS', help: 'Commit each transaction once this long has passed (default 3000 when transactions are on); turns transactions on.' },
   ...TRACE_FLAGS,
   { name: '--help', arity: 'none', help: 'Show this help.' },
 ];
@@ -70,6 +75,9 @@ export interface PerfConfig {
   randomSeed: bigint;
   producerProps: Record<string, string>;
   payloads: Uint8Array[];
+  transactionsEnabled: boolean;
+  /** Set when transactionsEnabled. */
+  transactionDurationMs: number | null;
 }
 
 function javaNumber(flag: string, v: string | undefined, kind: 'int' | 'long' | 'double'): number | undefined {
@@ -104,9 +112,6 @@ function readPayloadFile(file: string, delimiter: string, out: (l: string) => vo
 
 /** ConfigPostProcessor: parses and checks the arguments in Java's order, with Java's messages. */
 export function perfConfig(args: ParsedArgs, out: (l: string) => void = () => {}, warn: (l: string) => void = () => {}): PerfConfig {
-  for (const f of ['--transactional-id', '--transaction-duration-ms']) {
-    if (args.has(f)) throw new UsageError(`${f} is not supported: ${UNSUPPORTED_TRANSACTIONS}`);
-  }
   const payloadOptions = ['--record-size', '--payload-file', '--payload-monotonic'].filter((f) => args.has(f));
   if (payloadOptions.length === 0) throw new UsageError('one of the arguments --record-size --payload-file --payload-monotonic is required');
   if (payloadOptions.length > 1) throw new UsageError(`argument ${payloadOptions[1]}: not allowed with argument ${payloadOptions[0]}`);
@@ -130,6 +135,8 @@ export function perfConfig(args: ParsedArgs, out: (l: string) => void = () => {}
   if (args.has('--command-property') && args.has('--producer-props')) throw new UsageError('--command-property and --producer-props cannot be specified together.');
   if (args.has('--command-config') && args.has('--producer.config')) throw new UsageError('--command-config and --producer.config cannot be specified together.');
   if (reportingInterval <= 0) throw new UsageError('--reporting-interval should be greater than zero.');
+  const transactionDurationArg = javaNumber('--transaction-duration-ms', args.one('--transaction-duration-ms'), 'long') ?? null;
+  if (transactionDurationArg !== null && transactionDurationArg <= 0) throw new UsageError('--transaction-duration-ms should be greater than zero.');
   const recordKeyRange = javaNumber('--record-key-range', args.one('--record-key-range'), 'int') ?? null;
   if (recordKeyRange !== null && recordKeyRange <= 0) throw new UsageError('--record-key-range should be greater than zero.');
   const keyDistribution = dist.toUpperCase() as KeyDistribution;
@@ -153,7 +160,10 @@ export function perfConfig(args: ParsedArgs, out: (l: string) => void = () => {}
   producerProps['value.serializer'] = BYTE_ARRAY_SERIALIZER;
   producerProps['client.id'] ??= 'perf-producer-client';
   if (bootstrapServer !== null) producerProps['bootstrap.servers'] = bootstrapServer;
-  if (producerProps['transactional.id'] !== undefined) throw new UsageError(`transactional.id is not supported: ${UNSUPPORTED_TRANSACTIONS}`);
+  // Java's order: the flag, then the property, then a fresh id; the duration defaults to 3 s.
+  const transactionalIdArg = args.one('--transactional-id');
+  const transactionsEnabled = transactionDurationArg !== null || transactionalIdArg !== undefined || producerProps['transactional.id'] !== undefined;
+  if (transactionsEnabled) producerProps['transactional.id'] = transactionalIdArg ?? producerProps['transactional.id'] ?? `${DEFAULT_TRANSACTION_ID_PREFIX}${globalThis.crypto.randomUUID()}`;
   return {
     bootstrapServer,
     topicName: args.one('--topic')!,
@@ -169,6 +179,8 @@ export function perfConfig(args: ParsedArgs, out: (l: string) => void = () => {}
     randomSeed: BigInt(seedText.trim()),
     producerProps,
     payloads,
+    transactionsEnabled,
+    transactionDurationMs: transactionsEnabled ? (transactionDurationArg ?? DEFAULT_TRANSACTION_DURATION_MS) : null,
   };
 }
 
@@ -291,12 +303,19 @@ export async function runPerf(argv: readonly string[], out: (line: string) => vo
   let failed = 0;
   let firstError: unknown;
   let wake: (() => void) | null = null;
+  if (c.transactionsEnabled) await producer.initTransactions();
+  let currentTransactionSize = 0;
+  let transactionStart = 0;
   const start = performance.now();
 
   for (let i = 0; i < c.numRecords; i++) {
     const value = source.payload(i);
     const key = source.key(i);
     const sendStart = Date.now();
+    if (c.transactionsEnabled && currentTransactionSize === 0) {
+      producer.beginTransaction();
+      transactionStart = Date.now();
+    }
     if (c.warmupRecords > 0 && i === c.warmupRecords) {
       steady = new Stats(c.numRecords - c.warmupRecords, c.reportingInterval, true, out);
       stats.suppressPrinting();
@@ -319,6 +338,11 @@ export async function runPerf(argv: readonly string[], out: (line: string) => vo
         w();
       }
     });
+    currentTransactionSize++;
+    if (c.transactionsEnabled && c.transactionDurationMs! <= sendStart - transactionStart) {
+      await producer.commitTransaction(); // flushes, as Java's commitTransaction does
+      currentTransactionSize = 0;
+    }
     if (c.throughput > 0) {
       const due = start + ((i + 1) * 1000) / c.throughput;
       const ahead = due - performance.now();
@@ -327,6 +351,7 @@ export async function runPerf(argv: readonly string[], out: (line: string) => vo
     if (outstanding >= maxOutstanding) await new Promise<void>((r) => (wake = r));
     else if ((i & 1023) === 1023) await new Promise((r) => setImmediate(r)); // let I/O run
   }
+  if (c.transactionsEnabled && currentTransactionSize !== 0) await producer.commitTransaction();
   await producer.flush();
   if (failed > 0) err(`${failed} records failed; first error: ${firstError instanceof Error ? firstError.message : String(firstError)}`);
   out(stats.total());

@@ -57,4 +57,16 @@ describe('kafka-wire CLI against Kafka', () => {
     expect(last).toMatch(/^20000 records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/);
     expect((await readBack(topic, { expectedCount: 20000, timeoutMs: 30_000 })).length).toBe(20000);
   });
+
+  test('perf --transactional-id --transaction-duration-ms: every record committed, read back at read_committed', async () => {
+    const topic = uniqueTopic('cli-perf-txn');
+    await createTopic(topic, { partitions: 2 });
+    const r = await run(['perf', '--topic', topic, '--num-records', '20000', '--record-size', '100', '--throughput', '-1', '--transactional-id', uniqueTopic('perf-txn'), '--transaction-duration-ms', '50', '--bootstrap-server', kafkaBootstrap()!]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').pop()!).toMatch(/^20000 records sent, /);
+    const read = await readBack(topic, { expectedCount: 20000, timeoutMs: 60_000, isolation: 'read_committed' });
+    expect(read.length).toBe(20000);
+  });
 });
+

@@ -27,10 +27,7 @@ const run = <T>(fn: () => T): { ok: true; value: T } | { ok: false; message: str
 };
 
 /** Java flags kafka-wire names as unsupported, with the reason (the flag is accepted by the parser and then refused). */
-const UNSUPPORTED_FLAGS: Record<string, RegExp> = {
-  '--transactional-id': /transactions are not implemented/,
-  '--transaction-duration-ms': /transactions are not implemented/,
-};
+const UNSUPPORTED_FLAGS: Record<string, RegExp> = {};
 
 describe('kafka-wire produce: the console producer of Kafka 4.4.0', () => {
   const fixture: {
@@ -92,7 +89,7 @@ describe('kafka-wire perf: ProducerPerformance of Kafka 4.4.0', () => {
 
   test.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
     const r = run(() => perfConfig(parseArgs(paths(c.args), PERF_FLAGS)));
-    const unsupported = Object.entries(UNSUPPORTED_FLAGS).find(([flag]) => c.args.includes(flag)) ?? (c.producerProps?.['transactional.id'] ? ['transactional.id', /transactions are not implemented/] as const : undefined);
+    const unsupported = Object.entries(UNSUPPORTED_FLAGS).find(([flag]) => c.args.includes(flag));
     if (unsupported) {
       expect(r.ok).toBe(false);
       expect((r as { message: string }).message).toMatch(unsupported[1]);
@@ -118,7 +115,15 @@ describe('kafka-wire perf: ProducerPerformance of Kafka 4.4.0', () => {
     expect(v.recordKeyRange === null ? null : String(v.recordKeyRange)).toBe(java['recordKeyRange']);
     expect(v.keyDistribution).toBe(java['keyDistribution']);
     expect(String(v.randomSeed)).toBe(java['randomSeed']);
-    expect(v.producerProps).toEqual(c.producerProps);
+    expect(String(v.transactionsEnabled)).toBe(java['transactionsEnabled'] ?? 'false');
+    expect(v.transactionDurationMs === null ? null : String(v.transactionDurationMs)).toBe(java['transactionDurationMs'] ?? null);
+    // Java draws a random UUID for the default transactional id: the fixture names it <random uuid>.
+    const props = { ...v.producerProps };
+    if (c.producerProps?.['transactional.id'] === 'performance-producer-<random uuid>') {
+      expect(props['transactional.id']).toMatch(/^performance-producer-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      props['transactional.id'] = 'performance-producer-<random uuid>';
+    }
+    expect(props).toEqual(c.producerProps);
     expect(v.payloads.map((p) => new TextDecoder().decode(p))).toEqual(c.payloads);
   });
 
