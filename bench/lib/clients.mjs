@@ -83,33 +83,20 @@ export const CLIENTS = [
     label: 'Java ProducerPerformance',
     family: 'java',
     latency: true,
-    start: (o) => ({
-      cmd: 'java',
-      args: [
-        ...JAVA_FLAGS,
-        `@${o.javaClasspathArgFile}`,
-        'org.apache.kafka.tools.ProducerPerformance',
-        '--topic', o.topic,
-        '--num-records', String(o.records),
-        '--record-size', String(o.size),
-        '--throughput', String(o.rate > 0 ? o.rate : -1),
-        ...(o.warmup > 0 ? ['--warmup-records', String(o.warmup)] : []),
-        '--record-key-range', String(o.keys),
-        '--key-distribution', 'range',
-        '--command-property',
-        `bootstrap.servers=${o.bootstrap}`,
-        'client.id=bench-java',
-        'acks=all',
-        'enable.idempotence=true',
-        'linger.ms=5',
-        `compression.type=${o.compression}`,
-      ],
-    }),
-    parse: (res) => {
-      const r = parseJavaSummary(res.stdout);
-      if (r === null) throw new Error(`no ProducerPerformance summary line (exit ${res.code})\n${tailText(res.stderr)}`);
-      return { ...r, failed: res.code === 0 ? 0 : NaN };
-    },
+    transactional: true,
+    start: (o) => ({ cmd: 'java', args: [...JAVA_FLAGS, `@${o.javaClasspathArgFile}`, 'org.apache.kafka.tools.ProducerPerformance', ...perfArgs(o, 'bench-java')] }),
+    parse: parsePerfSummary,
+  },
+  {
+    // kafka-wire's port of the same tool (src/cli/perf.ts), for the transactional workload only.
+    id: 'kafka-wire:perf',
+    label: 'kafka-wire perf (ProducerPerformance)',
+    family: 'kafka-wire',
+    latency: true,
+    transactional: true,
+    onlyTransactional: true,
+    start: (o) => ({ cmd: process.execPath, args: [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'perf', ...perfArgs(o, 'bench-kafka-wire-perf')] }),
+    parse: parsePerfSummary,
   },
   {
     id: 'kcat',
@@ -197,4 +184,35 @@ export const WORKLOADS = {
   '100B-none': { id: '100B-none', size: 100, compression: 'none', scale: 1, label: '100 B records, no compression' },
   '100B-lz4': { id: '100B-lz4', size: 100, compression: 'lz4', scale: 1, label: '100 B records, lz4' },
   '10KB-none': { id: '10KB-none', size: 10240, compression: 'none', scale: 0.01, label: '10 KB records, no compression' },
+  // Java's ProducerPerformance with --transactional-id and kafka-wire's perf, the same tool: a
+  // transaction commits at the first send 100 ms after it began. Only clients with
+  // `transactional` run it (the others have no equivalent of its loop).
+  '100B-txn': { id: '100B-txn', size: 100, compression: 'none', scale: 1, transactional: true, transactionDurationMs: 100, label: '100 B records, transactions committed every 100 ms' },
 };
+
+/** ProducerPerformance's arguments, shared by Java's tool and kafka-wire's perf (the same flags). */
+function perfArgs(o, clientId) {
+  return [
+    '--topic', o.topic,
+    '--num-records', String(o.records),
+    '--record-size', String(o.size),
+    '--throughput', String(o.rate > 0 ? o.rate : -1),
+    ...(o.warmup > 0 ? ['--warmup-records', String(o.warmup)] : []),
+    '--record-key-range', String(o.keys),
+    '--key-distribution', 'range',
+    ...(o.transactional ? ['--transactional-id', `${clientId}-${o.topic}`, '--transaction-duration-ms', String(o.transactionDurationMs)] : []),
+    '--command-property',
+    `bootstrap.servers=${o.bootstrap}`,
+    `client.id=${clientId}`,
+    'acks=all',
+    'enable.idempotence=true',
+    'linger.ms=5',
+    `compression.type=${o.compression}`,
+  ];
+}
+
+function parsePerfSummary(res) {
+  const r = parseJavaSummary(res.stdout);
+  if (r === null) throw new Error(`no ProducerPerformance summary line (exit ${res.code})\n${tailText(res.stderr)}`);
+  return { ...r, failed: res.code === 0 ? 0 : NaN };
+}
