@@ -118,6 +118,11 @@ export class CheckContext {
     return p;
   }
 
+  /** Partitions the check's topic has (a broker that auto-creates topics picks its own number). */
+  get partitionCount(): number {
+    return this.#partitions.length;
+  }
+
   get topic(): string {
     return this.partition(0).topic;
   }
