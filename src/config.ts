@@ -85,10 +85,10 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'metrics.num.samples', type: 'int', default: 2, min: 1, max: INT_MAX, doc: 'Number of samples kept per metric window.' },
   // --- security: TLS (src/network/security) and SASL (src/network/sasl) ---------------------
   { name: 'security.protocol', type: 'string', default: 'PLAINTEXT', oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], caseInsensitive: true, doc: 'How connections to brokers are secured: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT (SASL authentication, no encryption) or SASL_SSL (both). Case-insensitive, as in Java.' },
-  { name: 'ssl.protocol', type: 'string', default: 'TLSv1.3', doc: 'The TLS protocol the connection is set up with (Java\'s SSLContext protocol): TLSv1.3 or TLSv1.2; the versions actually offered are ssl.enabled.protocols.' },
+  { name: 'ssl.protocol', type: 'string', default: 'TLSv1.3', doc: 'The highest TLS version the connection may use (Java\'s SSLContext protocol): TLSv1.3 or TLSv1.2 (TLSv1.2 turns TLS 1.3 off); the versions offered are ssl.enabled.protocols up to it.' },
   { name: 'ssl.enabled.protocols', type: 'list', default: ['TLSv1.2', 'TLSv1.3'], doc: 'TLS versions offered to brokers (TLSv1.2, TLSv1.3).' },
   { name: 'ssl.cipher.suites', type: 'list', default: [], doc: 'Cipher suites allowed, by their standard (IANA/Java) names, e.g. TLS_AES_128_GCM_SHA256 or TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384. Empty: the runtime\'s defaults.' },
-  { name: 'ssl.truststore.type', type: 'string', default: 'JKS', doc: 'Format of the trust store: PEM or PKCS12 (JKS files are refused with the keytool command that converts them). No trust store set: the runtime\'s default CA store.' },
+  { name: 'ssl.truststore.type', type: 'string', default: 'JKS', doc: 'Format of the trust store: PEM or PKCS12 (a PKCS12 file is read as such under the default type too, as Java 9+ does; real JKS files are refused with the keytool command that converts them). No trust store set: the runtime\'s default CA store.' },
   { name: 'ssl.truststore.location', type: 'string', default: null, doc: 'Path of the trust store: a PEM file of CA certificates (ssl.truststore.type=PEM) or a PKCS12 file.' },
   { name: 'ssl.truststore.password', type: 'password', default: null, doc: 'Password of a PKCS12 trust store.' },
   { name: 'ssl.truststore.certificates', type: 'password', default: null, doc: 'Trusted CA certificates inline, as PEM (with ssl.truststore.type=PEM).' },
