@@ -365,6 +365,11 @@ function prettyValue(value: TraceValue, depth: number, lines: string[]): void {
           lines.push(`${pad}- ${batchLine(item)}`);
           continue;
         }
+        const flat = flatLine(item);
+        if (flat !== null && pad.length + flat.length <= 110) {
+          lines.push(`${pad}- ${flat}`);
+          continue;
+        }
         const sub: string[] = [];
         prettyObject(item, depth + 1, sub);
         if (sub.length === 0) lines.push(`${pad}- {}`);
@@ -383,8 +388,8 @@ function prettyObject(value: { [key: string]: TraceValue }, depth: number, lines
   const pad = '  '.repeat(depth);
   for (const [k, v] of Object.entries(value)) {
     if (v !== null && typeof v === 'object') {
-      if (Array.isArray(v) && v.length === 0) {
-        lines.push(`${pad}${k}: []`);
+      if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) {
+        lines.push(`${pad}${k}: [${v.map(scalar).join(', ')}]`);
         continue;
       }
       if (!Array.isArray(v) && isBatchSummary(v)) {
@@ -393,8 +398,23 @@ function prettyObject(value: { [key: string]: TraceValue }, depth: number, lines
       }
       lines.push(`${pad}${k}:`);
       prettyValue(v, depth + 1, lines);
-    } else lines.push(`${pad}${k}: ${scalar(v)}`);
+    } else lines.push(`${pad}${k}: ${fieldScalar(k, v)}`);
   }
+}
+
+/** An object of scalars on one line (`apiKey: 0 (Produce), minVersion: 0, ...`), or null. */
+function flatLine(v: { [key: string]: TraceValue }): string | null {
+  const parts: string[] = [];
+  for (const [k, x] of Object.entries(v)) {
+    if (x !== null && typeof x === 'object') return null;
+    parts.push(`${k}: ${fieldScalar(k, x)}`);
+  }
+  return parts.join(', ');
+}
+
+/** A scalar, with the API's name after an `apiKey` number. */
+function fieldScalar(key: string, v: TraceValue): string {
+  return key === 'apiKey' && typeof v === 'number' ? `${v} (${apiName(v)})` : scalar(v);
 }
 
 function isBatchSummary(v: { [key: string]: TraceValue }): boolean {
