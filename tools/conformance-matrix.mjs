@@ -95,6 +95,8 @@ lines.push(
     'MUST: Apache Kafka always does this (a failure makes the command exit 1); SHOULD: recommended or version-dependent; INFO: reported, not judged. ' +
     'skip: the check does not apply there (the reason is in its JSON report: `kafka-wire conformance --format json`).',
   '',
+  'Check your own broker the same way: `kafka-wire conformance --bootstrap-server HOST:PORT [--producer.config client.properties] [--format table|json|junit] [--out FILE] [--trace]` (`--list` names the checks).',
+  '',
 );
 lines.push(`| Check | Level | ${columns.map((c) => md(c.name)).join(' | ')} |`);
 lines.push(`|---|---|${columns.map(() => '---').join('|')}|`);
