@@ -34,6 +34,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['errors', 'java-classes', 'network', 'compression'],
   producer: ['errors', 'common', 'protocol', 'compression', 'partitioner', 'accumulator', 'network', 'cluster', 'idempotence', 'transactions', 'sender', 'observability', 'runtime', 'config', 'java-classes'],
   index: ['errors', 'config', 'partitioner', 'producer', 'runtime', 'observability', 'protocol', 'compression', 'network', 'cluster', 'sender', 'idempotence', 'transactions', 'java-classes', 'common'],
+  // The kafka-wire/workers entry: the public API of index with the Workers runtime registered.
+  workers: ['errors', 'config', 'partitioner', 'producer', 'runtime', 'cluster'],
   cli: ['index', 'config', 'errors', 'conformance', 'observability'], // conformance: the conformance command; observability: --trace output
   // Round 2 homes: facades and tools that sit on the public API, never on the engine's insides.
   compat: ['index', 'errors', 'protocol', 'network', 'cluster'],
