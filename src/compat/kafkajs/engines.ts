@@ -47,7 +47,7 @@ export class EngineSet {
 
   /** The engine for sends with `settings`, created on first use. Throws the KafkaJS form of a ConfigError. */
   forSend(settings: SendSettings): EngineProducer {
-    const key = `${settings.acks}|${settings.compression}|${settings.timeoutMs ?? ''}`;
+    const key = `${settings.acks}|${settings.compression}|${settings.timeoutMs}`;
     let engine = this.#bySettings.get(key);
     if (engine === undefined) {
       engine = this.#create(engineProperties(this.#options.properties, settings));

@@ -65,7 +65,7 @@ export function checkedTopicMessages(topicMessages: readonly TopicMessages[] | u
   return [...merged].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** Per topic, a partition choice for each message (undefined: leave it to the engine). */
+/** Per topic, the partitioner's choice for each message (a topic without: the message's own partition, else the engine's). */
 export type PartitionChoices = ReadonlyMap<string, ReadonlyArray<number | undefined>>;
 
 interface PartitionResult {
@@ -98,7 +98,7 @@ export function sendAll(engine: EngineProducer, topicMessages: readonly TopicMes
     topicMessages.forEach(({ topic, messages }, topicIndex) => {
       const chosen = partitions.get(topic);
       messages.forEach((message, i) => {
-        const record = toEngineRecord(topic, message, chosen?.[i] ?? undefined);
+        const record = toEngineRecord(topic, message, chosen !== undefined ? chosen[i] : (message.partition ?? undefined));
         if (record.timestamp === undefined) record.timestamp = now;
         const createTime = record.timestamp as number;
         const messageIndex = index++;

@@ -15,6 +15,7 @@
  * Does not own: engine creation (engines.ts) or validation the engine does itself (its
  * ConfigErrors, raised when the facade connects).
  */
+import { CONFIG_DEFS } from '../../index.js';
 import { parseJwt } from '../../network/sasl/jwt.js';
 import { KafkaJSNonRetriableError, KafkaJSSASLAuthenticationError } from './errors.js';
 import type { CompressionType, KafkaConfig, ProducerConfig, RetryOptions, SASLOptions, SSLOptions } from './types.js';
@@ -263,12 +264,15 @@ export function transactionalProperties(producer: ProducerConfig): Properties {
   return props;
 }
 
+/** Java's request.timeout.ms default: what a send without `timeout` waits (KafkaJS's default is the same 30000). */
+const DEFAULT_REQUEST_TIMEOUT_MS = CONFIG_DEFS.find((d) => d.name === 'request.timeout.ms')!.default as number;
+
 /** A send's acks / compression / timeout, resolved against the shared properties. */
 export interface SendSettings {
   readonly acks: number;
   readonly compression: string;
-  /** request.timeout.ms for this send (undefined: the shared value or Java's default). */
-  readonly timeoutMs: number | undefined;
+  /** request.timeout.ms for this send: its timeout, else the shared value, else Java's default. */
+  readonly timeoutMs: number;
 }
 
 export function sendSettings(base: Properties, acks: number | undefined, compression: number | undefined, timeout: number | undefined): SendSettings {
@@ -278,12 +282,10 @@ export function sendSettings(base: Properties, acks: number | undefined, compres
   const baseCompression = base['compression.type'];
   const resolvedCompression = compression !== undefined && compression !== null ? compressionName(compression) : typeof baseCompression === 'string' ? baseCompression : 'none';
   const baseTimeout = base['request.timeout.ms'];
-  return { acks: resolvedAcks, compression: resolvedCompression, timeoutMs: timeout ?? (typeof baseTimeout === 'number' ? baseTimeout : undefined) };
+  return { acks: resolvedAcks, compression: resolvedCompression, timeoutMs: timeout ?? (typeof baseTimeout === 'number' ? baseTimeout : DEFAULT_REQUEST_TIMEOUT_MS) };
 }
 
 /** The properties of the engine producer that serves sends with `settings`. */
 export function engineProperties(base: Properties, settings: SendSettings): Properties {
-  const props: Properties = { ...base, acks: settings.acks === -1 ? 'all' : String(settings.acks), 'compression.type': settings.compression };
-  if (settings.timeoutMs !== undefined) props['request.timeout.ms'] = settings.timeoutMs;
-  return props;
+  return { ...base, acks: settings.acks === -1 ? 'all' : String(settings.acks), 'compression.type': settings.compression, 'request.timeout.ms': settings.timeoutMs };
 }
