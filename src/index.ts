@@ -29,3 +29,4 @@ export { Password } from './network/security/password.js';
 export type { PartitionInfo } from './cluster/metadata.js';
 export type { Partitioner, PartitionerContext } from './partitioner/index.js';
 export { murmur2, toPositive } from './partitioner/index.js';
+export { FrameTracer, formatTraceEvent, type TraceEvent, type TraceFormat, type TraceListener } from './observability/trace.js';

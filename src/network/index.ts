@@ -19,5 +19,5 @@ export { ExponentialBackoff } from '../common/backoff.js';
 export { formatEndpoint, formatHostPort, isIpLiteral, parseBootstrapServers, parseHostPort, type BrokerAddress, type BrokerNode } from './address.js';
 export { describeError } from './describe-error.js';
 export { LookupLimiter } from './lookup.js';
-export { BrokerConnection, type BrokerConnectionOptions, type RequestFrame, type RequestOptions } from './connection.js';
+export { BrokerConnection, type BrokerConnectionOptions, type FrameTap, type FrameTapEvent, type RequestFrame, type RequestOptions } from './connection.js';
 export { ConnectionPool, type ConnectionPoolOptions, type ConnectionState } from './connection-pool.js';

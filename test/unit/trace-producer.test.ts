@@ -114,7 +114,7 @@ describe('Producer trace option', () => {
   });
 
   test('a trace that is not a function is a ConfigError naming the option; a throwing one is logged and delivery goes on', async () => {
-    expect(() => harness({ config: { trace: 'yes' } })).toThrow(ConfigError);
+    expect(() => harness({ config: { trace: 'yes' as unknown as () => void } })).toThrow(ConfigError);
     const { clock, producer, logs } = harness({
       topics: { t: 1 },
       config: {
