@@ -181,7 +181,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The Java clients for kcat-free read-back, resolved and compiled once here rather than by
   // parallel workers; after Kafka's start, which resolves the same jars (no two mvn at once).
   const javaClients = kafka.then(() => kafkaPrepare({ log }));
-  const bun = runIncludes(project, /[\\/](bun|secure-producer)\.test\.ts$/)
+  const bun = runIncludes(project, /[\\/](bun|secure-producer|runtime-bun)\.test\.ts$/)
     ? ensureBun({ log }).then((b) => {
         if (b.bin !== null) {
           project.provide('bunBin', b.bin);
