@@ -39,7 +39,7 @@ function jwt(payload: object): string {
 describe('ssl', () => {
   test('true: TLS with the default CA store; ca / cert / key / passphrase: inline PEM', () => {
     const warnings: string[] = [];
-    expect(baseProperties({ brokers: [], ssl: true }, {}).properties).toEqual({ 'security.protocol': 'SSL' });
+    expect(baseProperties({ brokers: [], ssl: true }, {}).properties).toEqual({ 'linger.ms': 0, 'security.protocol': 'SSL' });
     expect(sslProperties({ ca: [PEM_A, Buffer.from(PEM_B)], cert: PEM_A, key: Buffer.from('-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n'), passphrase: 'pw' }, warnings)).toEqual({
       'ssl.truststore.type': 'PEM',
       'ssl.truststore.certificates': `${PEM_A}\n${PEM_B}`,
@@ -122,6 +122,7 @@ describe('client and producer options', () => {
       { metadataMaxAge: 60000, maxInFlightRequests: 1, idempotent: true, transactionalId: 'tx', transactionTimeout: 30000 },
     );
     expect(properties).toEqual({
+      'linger.ms': 0,
       'client.id': 'orders',
       'socket.connection.setup.timeout.ms': 3000,
       'request.timeout.ms': 25000,
@@ -146,7 +147,7 @@ describe('client and producer options', () => {
       { brokers: [], authenticationTimeout: 1000, reauthenticationThreshold: 100, enforceRequestTimeout: false, socketFactory: () => null, retry: { factor: 0.5, multiplier: 3 } },
       { allowAutoTopicCreation: false },
     );
-    expect(properties).toEqual({});
+    expect(properties).toEqual({ 'linger.ms': 0 });
     expect(warnings.map((w) => w.split(' ')[0])).toEqual(['enforceRequestTimeout=false', 'authenticationTimeout', 'reauthenticationThreshold', 'socketFactory', 'retry.factor=0.5', 'retry.multiplier=3', 'allowAutoTopicCreation=false']);
   });
 
@@ -156,6 +157,11 @@ describe('client and producer options', () => {
     expect(() => baseProperties({ brokers: [] }, { idempotent: true, retry: { retries: 0 } })).toThrow('Idempotent producer must allow retries');
     // More than 5 in flight without idempotent: true turns the engine's idempotence off.
     expect(baseProperties({ brokers: [] }, { maxInFlightRequests: 10 }).properties).toMatchObject({ 'max.in.flight.requests.per.connection': 10, 'enable.idempotence': false });
+  });
+
+  test('linger.ms is 0 (KafkaJS sends at once) unless the properties set it', () => {
+    expect(baseProperties({ brokers: [] }, {}).properties['linger.ms']).toBe(0);
+    expect(baseProperties({ brokers: [] }, { properties: { 'linger.ms': 5 } }).properties['linger.ms']).toBe(5);
   });
 
   test("kafka-wire's properties are the base; the KafkaJS options win over them", () => {
