@@ -35,7 +35,6 @@ export const PRODUCER_EVENTS: ProducerEvents = Object.freeze({
 });
 
 const NAMES = new Set<string>(Object.values(PRODUCER_EVENTS));
-const NETWORK_EVENTS: readonly string[] = [PRODUCER_EVENTS.REQUEST, PRODUCER_EVENTS.REQUEST_TIMEOUT, PRODUCER_EVENTS.REQUEST_QUEUE_SIZE];
 
 let nextId = 0;
 
@@ -62,9 +61,9 @@ export class ProducerInstrumentation {
     return () => void set.delete(own);
   }
 
-  /** Whether an engine producer created now should be traced (a network listener exists). */
+  /** Whether an engine producer created now should be traced (someone listens to producer.network.request). */
   get wantsNetworkEvents(): boolean {
-    return NETWORK_EVENTS.some((name) => (this.#listeners.get(name)?.size ?? 0) > 0);
+    return (this.#listeners.get(PRODUCER_EVENTS.REQUEST)?.size ?? 0) > 0;
   }
 
   emit(type: ProducerEventName, payload?: unknown): void {
