@@ -52,6 +52,16 @@ describe('Cloudflare Workers runtime (workerd)', () => {
     expect(await readBack(topic, { expectedCount: 20, timeoutMs: 30_000 })).toHaveLength(20);
   });
 
+  test('backpressure: 4000 records of 2 KiB in one request (many batches, writes held until the socket drains)', async () => {
+    const topic = uniqueTopic('workers-big');
+    await createTopic(topic, { partitions: 3 });
+    const pad = 2048;
+    const { status, body } = await produceThroughWorker(worker!, { bootstrap: kafkaBootstrap()!, topic, codec: 'none', count: 4000, pad });
+    expect(status, JSON.stringify(body).slice(0, 2000)).toBe(200);
+    const read = await readBack(topic, { expectedCount: 4000, timeoutMs: 60_000 });
+    expectRoundTrip('workers', body.results as Landed[], read, 4000, '.'.repeat(pad));
+  });
+
   test('zstd (native only) is refused by the Producer constructor, naming the property', async () => {
     const { status, body } = await produceThroughWorker(worker!, { bootstrap: kafkaBootstrap()!, topic: uniqueTopic('workers-zstd'), codec: 'zstd', count: 1 });
     expect(status).toBe(500);

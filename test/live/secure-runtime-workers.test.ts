@@ -47,12 +47,14 @@ describe('Cloudflare Workers runtime (workerd) on secured listeners', () => {
     });
   }
 
-  test('what Workers TLS cannot do is a ConfigError naming the property: a CA file, a client certificate, no host name check', async () => {
+  test('what Workers TLS cannot do is a ConfigError naming the property: a CA file, a client certificate, no host name check, chosen ciphers or protocols', async () => {
     const tls = secureCluster().tls;
     const refused: [Record<string, string>, RegExp][] = [
       [{ 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': tls.ca.pem }, /^ssl\.truststore\.location: .*trust only the runtime's CA store/],
       [{ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': tls.client.keystorePem }, /^ssl\.keystore\.location: .*cannot present a client certificate/],
       [{ 'ssl.endpoint.identification.algorithm': '' }, /^ssl\.endpoint\.identification\.algorithm: .*always check the broker's host name/],
+      [{ 'ssl.cipher.suites': 'TLS_AES_128_GCM_SHA256' }, /^ssl\.cipher\.suites: .*cannot be restricted/],
+      [{ 'ssl.enabled.protocols': 'TLSv1.3' }, /^ssl\.enabled\.protocols: .*the range cannot be narrowed \(TLSv1\.3\.\.TLSv1\.3 asked\)/],
     ];
     for (const [extra, message] of refused) {
       const { status, body } = await produceThroughWorker(worker!, {

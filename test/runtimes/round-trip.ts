@@ -30,7 +30,7 @@ export function fixtureOutput(stdout: string, stderr: string): FixtureOutput {
 }
 
 /** Every reported record is in `read` at its partition/offset with the content that was sent, and nothing else is. */
-export function expectRoundTrip(label: string, landed: readonly Landed[], read: readonly ReadRecord[], count: number): void {
+export function expectRoundTrip(label: string, landed: readonly Landed[], read: readonly ReadRecord[], count: number, valueSuffix = ''): void {
   expect(landed).toHaveLength(count);
   expect(new Set(landed.map((r) => r.i)).size).toBe(count);
   expect(read).toHaveLength(count);
@@ -38,7 +38,7 @@ export function expectRoundTrip(label: string, landed: readonly Landed[], read: 
   for (const { i, partition, offset } of landed) {
     const rec = at.get(`${partition}/${offset}`);
     expect(rec, `record ${i} at ${partition}/${offset}`).toBeDefined();
-    expect(rec!.value!.toString()).toBe(`${label} value ${i}`);
+    expect(rec!.value!.toString()).toBe(`${label} value ${i}${valueSuffix}`);
     expect(rec!.key!.toString()).toBe(`key-${i % 17}`);
     expect(rec!.headers.map(([k, v]) => [k, v!.toString()])).toEqual([
       ['runtime', label],
