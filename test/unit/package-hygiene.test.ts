@@ -53,7 +53,7 @@ describe('npm pack', () => {
     const packed = packedFiles();
     const expected = [...expectedFromSources(), 'LICENSE', 'README.md', 'package.json'].sort();
     // Stale output of a deleted source file would be published too: dist/ must match src/.
-    expect(packed.filter((f) => !expected.includes(f))).toEqual([]);
+    expect(packed.filter((f) => !expected.includes(f)), 'in the tarball but not built from src/ (stale? rm -rf dist && npm run build)').toEqual([]);
     expect(expected.filter((f) => !packed.includes(f))).toEqual([]);
     expect(packed.filter((f) => /(^|\/)(test|tests|fixtures|tools|bench)\/|\.map$|\.tsbuildinfo$/.test(f))).toEqual([]);
     expect(fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
