@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
@@ -82,7 +83,14 @@ describe('npm pack', () => {
   });
 
   test('@arethetypeswrong/cli: types resolve for every entry under node16 (ESM) and bundler resolution', () => {
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'attw'), ['--pack', '.', '--profile', 'esm-only', '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+    // Packed into a directory of our own: `attw --pack .` would write and delete the tarball in
+    // the repository, racing any other run doing the same.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-wire-attw-'));
+    const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+    expect(packed.status, packed.stderr).toBe(0);
+    const tarball = path.join(dir, packed.stdout.trim().split('\n').pop()!);
+    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'attw'), [tarball, '--profile', 'esm-only', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
     const report = JSON.parse(r.stdout) as { analysis: { problems: unknown[]; entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName: string } }> }> } };
     expect(r.status, r.stdout.slice(0, 4000)).toBe(0);
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './kafkajs', './package.json', './workers']);
