@@ -578,7 +578,11 @@ export function decodePropertiesFile(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return new TextDecoder('latin1').decode(bytes);
+    // ISO-8859-1 by hand: TextDecoder('latin1') is windows-1252 in the WHATWG encoding standard
+    // (Bun, Deno and Workers follow it: 0x80-0x9f become curly quotes and such, not Java's chars).
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    return text;
   }
 }
 
