@@ -14,7 +14,7 @@
  * accepts the registration and uses its built-in codecs.
  */
 import { createRequire } from 'node:module';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as wire from '../../src/compat/kafkajs/index.js';
 import { getCodec } from '../../src/compression/index.js';
 import { murmur2, toPositive } from '../../src/partitioner/index.js';
@@ -230,17 +230,51 @@ describe('KafkaJS documentation examples: KafkaJS 2.2.4 and kafka-wire/kafkajs o
   skipAllIf(unavailable('kafka'));
   const brokers = (kafkaBootstrap() ?? '').split(',');
 
+  // A fresh broker creates __transaction_state and __consumer_offsets on the first transaction;
+  // KafkaJS 2.2.4 meets CONCURRENT_TRANSACTIONS and coordinator errors then, and its records
+  // were not readable at read_committed within the test's time (seen on a just-started Kafka).
+  // One kafka-wire transaction with offsets first, so both libraries meet a warm broker.
+  beforeAll(async () => {
+    if (unavailable('kafka')) return;
+    const topic = uniqueTopic('kjs-warmup');
+    await createTopic(topic, { partitions: 1 });
+    const producer = new wire.Kafka({ clientId: 'warmup', brokers, logLevel: wire.logLevel.NOTHING }).producer({ transactionalId: `warmup-${topic}` });
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await transaction.send({ topic, messages: [{ value: 'warm-up' }] });
+    await transaction.sendOffsets({ consumerGroupId: `warmup-${topic}`, topics: [{ topic, partitions: [{ partition: 0, offset: '1' }] }] });
+    await transaction.commit();
+    await producer.disconnect();
+  }, 120_000);
+
   for (const example of EXAMPLES) {
     test(example.name, async () => {
       const runs: { lib: string; topics: string[]; results: unknown[]; read: ReadRecord[][] }[] = [];
       for (const [name, lib] of LIBS) {
-        const topics = Array.from({ length: example.topics }, (_, i) => uniqueTopic(`kjs-${name.startsWith('kafkajs') ? 'theirs' : 'ours'}-${i}`));
-        for (const t of topics) await createTopic(t, { partitions: PARTITIONS });
-        const { results, expected } = await example.run(lib, brokers, topics);
-        const read = await Promise.all(
-          topics.map((t, i) => readBack(t, { expectedCount: expected[i]!, timeoutMs: 60_000, ...(example.readCommitted ? { isolation: 'read_committed' as const } : {}) })),
-        );
-        read.forEach((records, i) => expect(records, `${name}: ${topics[i]}`).toHaveLength(expected[i]!));
+        const theirs = name.startsWith('kafkajs');
+        let topics: string[];
+        let results: unknown[];
+        let read: ReadRecord[][];
+        for (let attempt = 1; ; attempt++) {
+          topics = Array.from({ length: example.topics }, (_, i) => uniqueTopic(`kjs-${theirs ? 'theirs' : 'ours'}-${i}`));
+          for (const t of topics) await createTopic(t, { partitions: PARTITIONS });
+          const ran = await example.run(lib, brokers, topics);
+          results = ran.results;
+          const expected = ran.expected;
+          read = await Promise.all(
+            topics.map((t, i) => readBack(t, { expectedCount: expected[i]!, timeoutMs: 60_000, ...(example.readCommitted ? { isolation: 'read_committed' as const } : {}) })),
+          );
+          // KafkaJS (not idempotent by default) resends a whole request after NOT_LEADER on a
+          // just-created topic and can store a record twice (seen in CI: 4 records for 3). That is
+          // KafkaJS's behaviour, not the facade's: its side gets one more try; ours never does.
+          const duplicated = read.some((records, i) => records.length > expected[i]!);
+          if (theirs && duplicated && attempt === 1) {
+            process.stderr.write(`[kafkajs] ${example.name}: KafkaJS 2.2.4 stored duplicates (${read.map((r) => r.length).join(', ')} for ${expected.join(', ')}); running its side once more\n`);
+            continue;
+          }
+          read.forEach((records, i) => expect(records, `${name}: ${topics[i]}`).toHaveLength(expected[i]!));
+          break;
+        }
         await example.check?.(read, topics);
         runs.push({ lib: name, topics, results, read });
       }
