@@ -20,6 +20,7 @@
  * Tracing costs that copy and the decoding; a producer without `trace` pays nothing (the
  * connection's tap is absent).
  */
+import type { FrameTapEvent } from '../common/frame-tap.js';
 import { apiName } from '../protocol/api-keys.js';
 import { crc32c } from '../protocol/crc32c.js';
 import { decodeRequest, decodeResponse, type MessageApiKey } from '../protocol/messages/index.js';
@@ -57,20 +58,8 @@ export interface TraceEvent {
 
 export type TraceListener = (event: TraceEvent) => void;
 
-/** The frame a connection's tap hands over (structurally src/network's FrameTapEvent). */
-export interface TracedFrame {
-  readonly direction: 'request' | 'response';
-  readonly nodeId: number;
-  readonly broker: string;
-  readonly apiKey: number;
-  readonly apiVersion: number;
-  readonly correlationId: number;
-  readonly frame: Uint8Array;
-  readonly chunks?: readonly Uint8Array[] | undefined;
-  readonly expectResponse: boolean;
-  readonly atMs: number;
-  readonly requestAtMs: number;
-}
+/** The frame a connection's tap hands over. */
+export type TracedFrame = FrameTapEvent;
 
 export interface FrameTracerOptions {
   /** Decompresses a batch's records section (codec id 1..4), for uncompressed sizes. Absent: those sizes are null. */
