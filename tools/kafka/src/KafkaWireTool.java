@@ -429,6 +429,7 @@ public final class KafkaWireTool {
         if (expected < 0) end.put(tp, c.endOffsets(List.of(tp)).get(tp));
       }
       long count = 0;
+      Map<Integer, Long> perPartition = new HashMap<>();
       while (System.currentTimeMillis() < deadline) {
         if (expected >= 0 && count >= expected) break;
         if (expected < 0) {
@@ -447,11 +448,25 @@ public final class KafkaWireTool {
           ArrayNode hs = n.putArray("headers");
           for (Header h : r.headers()) hs.addArray().add(h.key()).add(b64(h.value()));
           out.println(JSON.writeValueAsString(n));
+          perPartition.merge(r.partition(), 1L, Long::sum);
           count++;
         }
       }
       if (expected >= 0 && count < expected) {
-        throw new Exit(3, "read " + count + " of " + expected + " records from " + topic + " before the timeout");
+        // Say, per partition, what was read against what the log holds now: a shortfall the log
+        // also has is lost data; one it does not have is a slow or stuck read.
+        StringBuilder why = new StringBuilder();
+        for (TopicPartition tp : tps) {
+          String log;
+          try {
+            log = c.beginningOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp) + ".." + c.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
+          } catch (Exception e) {
+            log = "unknown (" + e + ")";
+          }
+          why.append("\n  partition ").append(tp.partition()).append(": read ").append(perPartition.getOrDefault(tp.partition(), 0L))
+              .append(", position ").append(c.position(tp, Duration.ofSeconds(5))).append(", log offsets ").append(log);
+        }
+        throw new Exit(3, "read " + count + " of " + expected + " records from " + topic + " before the timeout" + why);
       }
     }
   }
