@@ -583,10 +583,20 @@ export class Producer {
    * errors the stream with its KafkaWireError (later writes reject with it; records already
    * written still settle). close() flushes and rejects if any record written through the stream
    * failed. The producer stays open; close it yourself. One shared callback, no promise per record.
+   *
+   * `onFailure`: a record that fails is reported to it with its error and its write's index (0 for
+   * the stream's first record) instead, and the stream goes on (as Java's callback: a console
+   * producer reports the line and keeps reading); close() then resolves. The index, not the
+   * record, so that a record in a batch is not kept alive for the report: that mode holds one
+   * small closure per record until it settles.
    */
-  writable(options: { highWaterMark?: number } = {}): WritableStream<ProducerRecord<unknown, unknown>> {
+  writable(
+    options: { highWaterMark?: number; onFailure?: (error: KafkaWireError, index: number) => void } = {},
+  ): WritableStream<ProducerRecord<unknown, unknown>> {
     const highWaterMark = options.highWaterMark ?? 1;
     if (!Number.isInteger(highWaterMark) || highWaterMark < 0) throw new TypeError('writable({ highWaterMark }): a non-negative integer');
+    const onFailure = options.onFailure;
+    if (onFailure !== undefined && typeof onFailure !== 'function') throw new TypeError('writable({ onFailure }): a function');
     let failure: KafkaWireError | null = null;
     let controller: WritableStreamDefaultController | null = null;
     const delivered: SendCallback = (err) => {
@@ -595,7 +605,16 @@ export class Producer {
         controller?.error(err);
       }
     };
-    const slot = this.interceptors.length > 0 ? new InterceptedSlot(delivered) : delivered;
+    const intercepted = this.interceptors.length > 0;
+    const shared = intercepted ? new InterceptedSlot(delivered) : delivered;
+    let written = 0;
+    const slotFor = (index: number): SendCallback | InterceptedSlot => {
+      if (onFailure === undefined) return shared;
+      const reported: SendCallback = (err) => {
+        if (err !== null) onFailure(err, index);
+      };
+      return intercepted ? new InterceptedSlot(reported) : reported;
+    };
     return new WritableStream<ProducerRecord<unknown, unknown>>(
       {
         start: (c) => {
@@ -603,11 +622,17 @@ export class Producer {
         },
         write: (record) => {
           if (failure !== null) throw failure;
-          // A record refused at once (bad input, closed producer) rejects this write.
+          // A record refused at once (bad input, closed producer) rejects this write; with
+          // onFailure, a refused record is reported like a failed one (Java's send() hands an
+          // ApiException to the callback), and only a closed producer ends the stream.
+          const index = written++;
           try {
-            return this.doSend(record, slot);
+            return this.doSend(record, slotFor(index));
           } catch (e) {
-            throw asWireError(e);
+            const error = asWireError(e);
+            if (onFailure === undefined || error.code === 'PRODUCER_CLOSED') throw error;
+            onFailure(error, index);
+            return undefined;
           }
         },
         close: async () => {

@@ -20,6 +20,7 @@ import { TRACE_FLAGS, openTrace } from './trace-output.js';
 const BYTE_ARRAY_SERIALIZER = 'org.apache.kafka.common.serialization.ByteArraySerializer';
 const LINE_MESSAGE_READER = 'org.apache.kafka.tools.LineMessageReader';
 const VERSION = '0.1.0';
+const ignore = (): void => undefined;
 
 export const PRODUCE_FLAGS: readonly FlagSpec[] = [
   { name: '--bootstrap-server', arity: 'one', metavar: 'HOST:PORT[,...]', help: 'REQUIRED. The server(s) to connect to.' },
@@ -305,7 +306,21 @@ export async function runProduce(argv: readonly string[], input: Readable, out: 
   let asyncFailures = 0;
   let fatal = false;
   let lineNumber = 0;
-  const pending = new Set<Promise<void>>();
+  // Without --sync, lines go through producer.writable(): a write waits while buffer.memory is
+  // full (or the topic's metadata is awaited), so reading stdin pauses instead of piling up
+  // waiting sends, and a 10 GB pipe keeps memory flat. A failed record is reported with its line
+  // number and the run goes on, as Java's callback logs it.
+  // Every line read is written (a bad one ends the run), so write i is line i + 1.
+  const writer = config.sync
+    ? null
+    : producer
+        .writable({
+          onFailure: (e, index) => {
+            asyncFailures++;
+            err(`line ${index + 1}: ${e.code}: ${e.message}`);
+          },
+        })
+        .getWriter();
   try {
     for await (const line of javaLines(input)) {
       const n = ++lineNumber;
@@ -328,18 +343,17 @@ export async function runProduce(argv: readonly string[], input: Readable, out: 
         }
         continue;
       }
-      const p: Promise<void> = producer.send(record).then(
-        () => undefined,
-        (e: Error) => {
-          asyncFailures++;
-          err(`line ${n}: ${(e as { code?: string }).code ?? 'ERROR'}: ${e.message}`);
-        },
-      );
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
-      if (pending.size >= 10_000) await Promise.race(pending);
+      await writer!.ready;
+      // A failed write also fails the next `ready`, which ends the loop: nothing to do here.
+      writer!.write(record).catch(ignore);
     }
-    await Promise.all(pending);
+    // close() flushes: every record written has settled (its failures were reported).
+    await writer?.close();
+  } catch (e) {
+    // The stream ends only if the producer closed under it; the records written settle in close().
+    if (writer === null) throw e;
+    err(`kafka-wire produce: ${(e as Error).message}`);
+    fatal = true;
   } finally {
     await producer.close();
     await trace.close();

@@ -78,6 +78,28 @@ describe('producer.writable()', () => {
     expect(cluster.values('t')).toEqual(['ok']);
   });
 
+  test('onFailure: a failed record and a refused one are reported with their write index, the stream goes on and close() resolves', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'max.request.size': 2048 }, topics: { t: 1 } });
+    const failed: [string, number][] = [];
+    const w = producer.writable({ onFailure: (e, index) => failed.push([e.code, index]) }).getWriter();
+    await w.write({ topic: 't', value: 'ok' });
+    await advance(clock, 10);
+    cluster.failProduce('t', 0, 'TOPIC_AUTHORIZATION_FAILED');
+    await w.write({ topic: 't', value: 'refused' });
+    await advance(clock, 10);
+    await settle();
+    await w.write({ topic: 't', value: 'x'.repeat(4096) }); // larger than max.request.size: refused at once
+    await w.write({ topic: 't', value: 'after' });
+    const close = watch(w.close());
+    await advanceUntil(clock, () => close.settled, 60_000);
+    expect(close.error).toBeUndefined();
+    expect(failed).toEqual([
+      ['TOPIC_AUTHORIZATION_FAILED', 1],
+      ['RECORD_TOO_LARGE', 2],
+    ]);
+    expect(cluster.values('t')).toEqual(['ok', 'after']);
+  });
+
   test('bad input rejects that write at once with a typed error', async () => {
     const { producer } = harness({ topics: { t: 1 } });
     const w = producer.writable().getWriter();
