@@ -5,14 +5,18 @@
 //   npm run bench                              full run: 1,000,000 x 100 B (none, lz4) and 10,000 x 10 KB, 3 runs
 //   npm run bench -- --quick                   smoke check: 100,000 records, 1 run, short latency runs
 //   npm run bench -- --records 300000 --runs 5 --clients kafka-wire:callback,java --workloads 100B-lz4
+//   npm run bench -- --workloads 100B-none-eq,100B-lz4-eq,10KB-none-eq --out bench/results/equal-settings
 //   KAFKA_BOOTSTRAP=127.0.0.1:9092 npm run bench     reuse a running Kafka instead of starting one
 //
 // Flags: --records N (env BENCH_RECORDS; the 10 KB workload uses N/100), --runs N (env
 // BENCH_RUNS), --clients id,... , --workloads id,... , --partitions P (3), --slow-records N
 // (per-record KafkaJS/@platformatic, default N/10), --latency-seconds S (15), --no-latency,
 // --no-profile, --no-encode, --bootstrap HOST:PORT, --keep-broker, --timeout-min M (20),
-// --report-only (re-render latest.md/svg from latest.json).
-// Results: bench/results/latest.{md,svg,json} (+ raw/ copies, git-ignored). See bench/README.md.
+// --out DIR (bench/results), --report-only (re-render DIR's latest.md/svg from its latest.json).
+// Workloads: 100B-none, 100B-lz4, 10KB-none, 100B-txn (each client at its own defaults) and
+// 100B-none-eq, 100B-lz4-eq, 10KB-none-eq (the same records, every client with batch.size=65536
+// and linger.ms=5 where it has them; reported in their own section, with kafka-wire against kcat).
+// Results: DIR/latest.{md,svg,json} (+ raw/ copies, git-ignored). See bench/README.md.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -173,7 +177,7 @@ function machine() {
 // --- kcat input ------------------------------------------------------------------------------
 
 async function kcatInput(dir, w) {
-  const file = path.join(dir, `${w.id}-${w.records}.txt`);
+  const file = path.join(dir, `${w.base ?? w.id}-${w.records}.txt`); // an -eq workload shares its base's
   if (fs.existsSync(file)) return file;
   // The same values as every other client (bench/lib/values.mjs), one "key<TAB>value" line each.
   const out = fs.createWriteStream(file);
@@ -206,13 +210,16 @@ async function runOne(ctx, w, c, run, { rate = 0, count, warmup = 0 } = {}) {
     javaClasspathArgFile: ctx.classpathArgFile,
     kcatInput: ctx.kcatInputs.get(w.id),
     values: ctx.valuesFiles.get(w.id),
+    batchSize: w.equal?.batchSize,
   });
   const res = await measure(spec.cmd, spec.args, { stdinFile: spec.stdinFile, env: spec.env, cwd: REPO_ROOT, timeoutMs });
   const row = { client: c.id, run, rate, records: n, cpuS: res.cpuUser + res.cpuSys, cpuUser: res.cpuUser, cpuSys: res.cpuSys, rssKb: res.maxRssKb, wallS: res.wallS };
+  if (w.equal) row.argv = [path.basename(spec.cmd), ...spec.args]; // shows the settings each client was given
   try {
     if (res.timedOut) throw new Error(`timed out after ${timeoutMs / 60_000} min`);
     const p = c.parse(res);
     Object.assign(row, { elapsedMs: p.elapsedMs, p50: p.p50, p99: p.p99, p999: p.p999, failed: p.failed });
+    if (Number.isFinite(p.batchSizeAvg)) Object.assign(row, { batchSizeAvg: p.batchSizeAvg, batchSizeMax: p.batchSizeMax });
     if (Number.isFinite(p.records)) row.records = p.records;
     if (p.failed > 0) throw new Error(`${p.failed} records failed: ${p.error}`);
   } catch (e) {
@@ -257,6 +264,7 @@ async function main() {
       keys,
       latencySeconds,
       slowRecords,
+      out: path.relative(REPO_ROOT, path.resolve(flags.out)) || '.',
       slowRecordsNote: `${fmt(slowRecords)} records per run (a tenth of the others${flags['slow-records'] ? ', --slow-records' : ''}; 10 KB workload: a hundredth of that)`,
       clients: clients.map((c) => c.id),
       skipped,
@@ -274,7 +282,7 @@ async function main() {
       const clients = allClients.filter((c) => (w.transactional ? c.transactional : !c.onlyTransactional));
       if (clients.length === 0) continue;
       if (clients.some((c) => c.id === 'kcat')) ctx.kcatInputs.set(w.id, await kcatInput(tmp, w));
-      ctx.valuesFiles.set(w.id, await writeValuesFile(path.join(tmp, `${w.id}-${w.records}.values`), w.size, w.records));
+      ctx.valuesFiles.set(w.id, await writeValuesFile(path.join(tmp, `${w.base ?? w.id}-${w.records}.values`), w.size, w.records)); // written once per base workload
       const wr = { ...w, throughputRuns: [], latencyRuns: [] };
       results.workloads.push(wr);
       // Warm the broker up for this workload (JIT, log segments) with an unrecorded run.

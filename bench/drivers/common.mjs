@@ -27,6 +27,8 @@ export function parseDriverArgs(extra = {}) {
       concurrency: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '0' },
       values: { type: 'string' },
+      // batch.size in bytes for clients that have one (the equal-settings workloads); 0: default.
+      'batch-size': { type: 'string', default: '0' },
       ...extra,
     },
   });
@@ -41,6 +43,7 @@ export function parseDriverArgs(extra = {}) {
     batch: Number(values.batch) || defaultBatch(size),
     concurrency: Number(values.concurrency),
     warmup: Number(values.warmup),
+    batchSize: Number(values['batch-size']),
     // Records handed to the client but not complete yet. Default: 8 MiB of values (a quarter
     // of Java's buffer.memory), at least 256 records.
     window: Number(values.window) || defaultWindow(size),

@@ -30,16 +30,20 @@ def main():
     ap.add_argument("--window", default="0")
     ap.add_argument("--warmup", type=int, default=0, help="leave the first N delivery reports out of the latency statistics")
     ap.add_argument("--values", required=True, help="the values file bench/run.mjs writes (bench/lib/values.mjs)")
+    ap.add_argument("--batch-size", type=int, default=0, help="librdkafka batch.size in bytes (the equal-settings workloads); 0: its default")
     a = ap.parse_args()
 
-    p = Producer({
+    conf = {
         "bootstrap.servers": a.bootstrap,
         "client.id": "bench-confluent-kafka",
         "acks": "all",
         "enable.idempotence": True,
         "linger.ms": 5,
         "compression.type": a.compression,
-    })
+    }
+    if a.batch_size > 0:
+        conf["batch.size"] = a.batch_size
+    p = Producer(conf)
     values = open(a.values, "rb")
     file_records = os.fstat(values.fileno()).st_size // a.size
 

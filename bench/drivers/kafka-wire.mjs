@@ -1,7 +1,8 @@
 // kafka-wire through its public API (the built package entry, dist/index.js), per-record send.
 //   --mode promise   producer.send(record).then(...)
 //   --mode callback  producer.send(record, callback)   (no promise is created)
-// Java's defaults otherwise (batch.size 16384, buffer.memory 32 MiB, max.in.flight 5).
+// Java's defaults otherwise (batch.size 16384, buffer.memory 32 MiB, max.in.flight 5);
+// --batch-size N sets 'batch.size' (the equal-settings workloads).
 import { Producer } from '../../dist/index.js';
 import { makeKeys, makeValues, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
 
@@ -16,6 +17,7 @@ runDriver(async () => {
     'enable.idempotence': true,
     'linger.ms': 5,
     'compression.type': o.compression,
+    ...(o.batchSize > 0 ? { 'batch.size': o.batchSize } : {}),
   });
   const value = makeValues(o);
   const keys = makeKeys(o.keys);
@@ -39,6 +41,8 @@ runDriver(async () => {
     };
   }
   const r = await sendLoop({ records: o.records, window: o.window, rate: o.rate, warmup: o.warmup, send });
+  // Java's batch-size-avg/-max (bytes per sent batch): shows the batch.size the run had.
+  const m = producer.metrics();
   await producer.close();
-  return { client: 'kafka-wire', mode, ...r };
+  return { client: 'kafka-wire', mode, ...r, batchSizeAvg: m['batch-size-avg'], batchSizeMax: m['batch-size-max'] };
 });

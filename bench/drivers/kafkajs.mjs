@@ -4,7 +4,8 @@
 //                      calls in flight: KafkaJS's best case (it has no linger: one call = one request)
 // idempotent: true (acks -1), the Java-compatible murmur2 partitioner (DefaultPartitioner), and
 // LZ4 through a codec around lz4-napi's frame encoder (KafkaJS ships none; same native library
-// kafka-wire uses). maxInFlightRequests: KafkaJS's default (unlimited).
+// kafka-wire uses). maxInFlightRequests: KafkaJS's default (unlimited). --batch-size is accepted and
+// ignored: KafkaJS has no batch.size (nor linger), so the equal-settings workloads run it as here.
 import kafkajs from 'kafkajs';
 import { createRequire } from 'node:module';
 import { makeKeys, makeValues, parseDriverArgs, runDriver, sendLoop } from './common.mjs';

@@ -5,7 +5,9 @@
 // response arrives, so concurrent idempotent sends reuse sequences and the broker drops the
 // "duplicates" while the client reports success (silent loss, seen on Kafka 4.4). --idempotent
 // turns it on anyway (correct only with one send in flight). It has no linger for send(): one
-// call = one Produce request. LZ4 is its built-in (WebAssembly) codec.
+// call = one Produce request. LZ4 is its built-in (WebAssembly) codec. --batch-size is accepted and
+// ignored: send() has no batch size (1.35.0's batchSize/batchTime belong to producer streams, and
+// count messages, not bytes), so the equal-settings workloads run it as here.
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { makeKeys, makeValues, parseDriverArgs, runDriver, sendLoop } from './common.mjs';
 

@@ -1,7 +1,8 @@
 // The clients the benchmark compares: how to start each one for a run, and how to read its
 // result. Every client sends the same records (one random A-Z value of the workload's size, keys
 // "0".."999" round-robin) with acks=all, idempotence on where it is safe, linger 5 ms where the
-// client has a linger, and the workload's compression.
+// client has a linger, and the workload's compression. The equal-settings workloads (`-eq`) also
+// give every client that has one batch.size=65536 (EQUAL_SETTINGS), each in its own spelling.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,7 @@ function nodeDriver(file, mode) {
       '--warmup', String(o.warmup ?? 0),
       ...(o.values ? ['--values', o.values] : []),
       ...(o.window ? ['--window', String(o.window)] : []),
+      ...(o.batchSize ? ['--batch-size', String(o.batchSize)] : []),
       ...(o.nodeArgs ?? []),
     ],
     env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' },
@@ -56,10 +58,15 @@ export function tailText(s, n = 15) {
   return s.split('\n').slice(-n).join('\n');
 }
 
+/** batch.size and linger.ms every client runs with in the `-eq` workloads. */
+export const EQUAL_SETTINGS = { batchSize: 65536, lingerMs: 5 };
+
 /**
  * id -> client. `slow`: per-record clients that send one Produce request per record; they run
  * with --slow-records (default a tenth of the workload) so a full run stays in the hour.
  * `latency`: whether the client can report per-record latency at a fixed rate.
+ * `equal(s)`: how the client receives EQUAL_SETTINGS `s` (`applied` false: it has no batch size
+ * and runs as at its defaults), shown in latest.md's equal-settings section.
  */
 export const CLIENTS = [
   {
@@ -69,6 +76,7 @@ export const CLIENTS = [
     latency: true,
     start: nodeDriver('kafka-wire.mjs', 'callback'),
     parse: driverResult,
+    equal: (s) => ({ applied: true, how: `Producer config \`'batch.size': ${s.batchSize}, 'linger.ms': ${s.lingerMs}\`` }),
   },
   {
     id: 'kafka-wire:promise',
@@ -77,6 +85,7 @@ export const CLIENTS = [
     latency: true,
     start: nodeDriver('kafka-wire.mjs', 'promise'),
     parse: driverResult,
+    equal: (s) => ({ applied: true, how: `Producer config \`'batch.size': ${s.batchSize}, 'linger.ms': ${s.lingerMs}\`` }),
   },
   {
     id: 'java',
@@ -86,6 +95,7 @@ export const CLIENTS = [
     transactional: true,
     start: (o) => ({ cmd: 'java', args: [...JAVA_FLAGS, `@${o.javaClasspathArgFile}`, 'org.apache.kafka.tools.ProducerPerformance', ...perfArgs(o, 'bench-java')] }),
     parse: parsePerfSummary,
+    equal: (s) => ({ applied: true, how: `ProducerPerformance \`--command-property batch.size=${s.batchSize} linger.ms=${s.lingerMs}\` (the new name of --producer-props)` }),
   },
   {
     // kafka-wire's port of the same tool (src/cli/perf.ts), for the transactional workload only.
@@ -97,6 +107,7 @@ export const CLIENTS = [
     onlyTransactional: true,
     start: (o) => ({ cmd: process.execPath, args: [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'perf', ...perfArgs(o, 'bench-kafka-wire-perf')] }),
     parse: parsePerfSummary,
+    equal: (s) => ({ applied: true, how: `kafka-wire perf \`--command-property batch.size=${s.batchSize} linger.ms=${s.lingerMs}\`` }),
   },
   {
     id: 'kcat',
@@ -112,6 +123,7 @@ export const CLIENTS = [
         '-X', 'enable.idempotence=true',
         '-X', 'linger.ms=5',
         '-X', `compression.codec=${o.compression}`,
+        ...(o.batchSize ? ['-X', `batch.size=${o.batchSize}`] : []),
       ],
       stdinFile: o.kcatInput,
     }),
@@ -120,6 +132,7 @@ export const CLIENTS = [
       if (res.code !== 0) throw new Error(`kcat exited ${res.code}\n${tailText(res.stderr)}`);
       return { records: NaN, elapsedMs: res.wallS * 1000, failed: 0 };
     },
+    equal: (s) => ({ applied: true, how: `\`-X batch.size=${s.batchSize} -X linger.ms=${s.lingerMs}\` (librdkafka: bytes of one partition's MessageSet, framing included; batch.num.messages 10000 still caps it)` }),
   },
   {
     id: 'confluent-kafka',
@@ -140,9 +153,11 @@ export const CLIENTS = [
         '--rate', String(o.rate ?? 0),
         '--warmup', String(o.warmup ?? 0),
         ...(o.values ? ['--values', o.values] : []),
+        ...(o.batchSize ? ['--batch-size', String(o.batchSize)] : []),
       ],
     }),
     parse: driverResult,
+    equal: (s) => ({ applied: true, how: `Producer config \`"batch.size": ${s.batchSize}, "linger.ms": ${s.lingerMs}\` (librdkafka, as kcat)` }),
   },
   {
     id: 'kafkajs:batch',
@@ -151,6 +166,7 @@ export const CLIENTS = [
     latency: false,
     start: nodeDriver('kafkajs.mjs', 'batch'),
     parse: driverResult,
+    equal: () => ({ applied: false, how: 'KafkaJS has no batch.size and no linger (one send() call is one Produce request): runs as at its defaults' }),
   },
   {
     id: 'kafkajs:per-record',
@@ -160,6 +176,7 @@ export const CLIENTS = [
     slow: true,
     start: nodeDriver('kafkajs.mjs', 'per-record'),
     parse: driverResult,
+    equal: () => ({ applied: false, how: 'KafkaJS has no batch.size and no linger (one send() call is one Produce request): runs as at its defaults' }),
   },
   {
     id: 'platformatic:batch',
@@ -168,6 +185,7 @@ export const CLIENTS = [
     latency: false,
     start: nodeDriver('platformatic.mjs', 'batch'),
     parse: driverResult,
+    equal: () => ({ applied: false, how: 'no batch size for Producer.send() in 1.35.0 (only its producer streams batch: batchSize counts messages, batchTime ms; the driver uses send(), one call = one Produce request): runs as at its defaults' }),
   },
   {
     id: 'platformatic:per-record',
@@ -177,6 +195,7 @@ export const CLIENTS = [
     slow: true,
     start: nodeDriver('platformatic.mjs', 'per-record'),
     parse: driverResult,
+    equal: () => ({ applied: false, how: 'no batch size for Producer.send() in 1.35.0 (only its producer streams batch: batchSize counts messages, batchTime ms; the driver uses send(), one call = one Produce request): runs as at its defaults' }),
   },
 ];
 
@@ -188,6 +207,13 @@ export const WORKLOADS = {
   // transaction commits at the first send 100 ms after it began. Only clients with
   // `transactional` run it (the others have no equivalent of its loop).
   '100B-txn': { id: '100B-txn', size: 100, compression: 'none', scale: 1, transactional: true, transactionDurationMs: 100, label: '100 B records, transactions committed every 100 ms' },
+  // Equal settings: the same records as the workload named in `base`, every client with
+  // EQUAL_SETTINGS (batch.size 65536, linger.ms 5) where it has them. `targets`: issue #15's
+  // bounds for kafka-wire against kcat (wall time and client CPU per record at most 1.5x kcat's;
+  // 10 KB: at least half kcat's MB/s), judged in latest.md.
+  '100B-none-eq': { id: '100B-none-eq', base: '100B-none', size: 100, compression: 'none', scale: 1, equal: EQUAL_SETTINGS, targets: { wallX: 1.5, cpuX: 1.5 }, label: '100 B records, no compression, equal settings' },
+  '100B-lz4-eq': { id: '100B-lz4-eq', base: '100B-lz4', size: 100, compression: 'lz4', scale: 1, equal: EQUAL_SETTINGS, targets: { wallX: 1.5, cpuX: 1.5 }, label: '100 B records, lz4, equal settings' },
+  '10KB-none-eq': { id: '10KB-none-eq', base: '10KB-none', size: 10240, compression: 'none', scale: 0.01, equal: EQUAL_SETTINGS, targets: { mbpsX: 0.5, cpuX: 1.5 }, label: '10 KB records, no compression, equal settings' },
 };
 
 /** ProducerPerformance's arguments, shared by Java's tool and kafka-wire's perf (the same flags). */
@@ -208,6 +234,7 @@ function perfArgs(o, clientId) {
     'enable.idempotence=true',
     'linger.ms=5',
     `compression.type=${o.compression}`,
+    ...(o.batchSize ? [`batch.size=${o.batchSize}`] : []),
   ];
 }
 

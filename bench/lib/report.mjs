@@ -1,5 +1,7 @@
 // Turns a results object (see bench/run.mjs) into bench/results/latest.md (tables) and
 // bench/results/latest.svg (a hand-written bar chart: throughput and CPU per million records).
+// Workloads with `equal` settings (the -eq ones) get their own section after the defaults ones,
+// with kafka-wire's ratios to kcat against issue #15's targets.
 import { defaultBatch, defaultWindow } from '../drivers/common.mjs';
 import { median } from './proc.mjs';
 
@@ -26,6 +28,7 @@ export function summarize(w, clients) {
       mbps: (rps * w.size) / MiB,
       cpuPerM: median(ok.map((r) => (r.cpuS / r.records) * 1e6)),
       rssMb: median(ok.map((r) => r.rssKb / 1024)),
+      wallS: median(ok.map((r) => r.wallS)),
       p50: median(lat.map((r) => r.p50)),
       p99: median(lat.map((r) => r.p99)),
       latRuns: lat.length,
@@ -62,7 +65,7 @@ export function markdown(results, clients) {
   L.push(`- JS per-record drivers keep at most a window of records outstanding (8 MiB of values: ${fmt(defaultWindow(100))} records of 100 B, ${fmt(defaultWindow(10240))} of 10 KB), waiting for completions when it is full, and yield to the event loop every 1024 sends; batch modes send ${fmt(defaultBatch(100))} records per call (${fmt(defaultBatch(10240))} of 10 KB, to stay under the broker's 1 MiB message.max.bytes) with 5 calls in flight. Python: produce() per record, poll(0) every 1024 records.`);
   L.push(`- Not equal footing: @platformatic/kafka runs with idempotence **off** — ${results.notes.platformatic}`);
   L.push('');
-  for (const w of results.workloads) {
+  for (const w of results.workloads.filter((x) => !x.equal)) {
     const rows = summarize(w, clients);
     const javaRps = rows.find((r) => r.client === 'java')?.rps;
     L.push(`## ${w.label}: ${fmt(w.records)} records of ${fmt(w.size)} B`);
@@ -84,6 +87,8 @@ export function markdown(results, clients) {
     }
     L.push('');
   }
+  const equal = results.workloads.filter((x) => x.equal);
+  if (equal.length) equalSection(L, equal, clients);
   if (results.profile) {
     L.push('## Where kafka-wire spends its CPU');
     L.push('');
@@ -110,9 +115,108 @@ export function markdown(results, clients) {
     }
     L.push('');
   }
-  L.push('Raw per-run numbers: bench/results/latest.json.');
+  L.push(`Raw per-run numbers: ${o.out ?? 'bench/results'}/latest.json.`);
   L.push('');
   return L.join('\n');
+}
+
+const ratioText = (x) => (Number.isFinite(x) ? `${fmt(x, 2)}×` : '—');
+
+/** One target: `value` against `bound` (`max`: at most, else at least). */
+function verdict(value, bound, max) {
+  if (!Number.isFinite(value)) return '— (not measured)';
+  const ok = max ? value <= bound : value >= bound;
+  return `${ratioText(value)} (${max ? '≤' : '≥'} ${bound}×: ${ok ? '**met**' : '**not met**'})`;
+}
+
+/**
+ * The equal-settings workloads: how every client was given the settings, one table per
+ * workload (with process wall time and ratios to kcat), and kafka-wire against issue #15's
+ * targets. Ratios to kcat use process wall time for time and MB/s (kcat reports no clock of its
+ * own, so its records/s is records / process wall time; the drivers' records/s leaves start-up out).
+ */
+function equalSection(L, workloads, clients) {
+  const s = workloads[0].equal;
+  const byId = new Map(clients.map((c) => [c.id, c]));
+  const ran = [...new Set(workloads.flatMap((w) => w.throughputRuns.map((r) => r.client)))].map((id) => byId.get(id)).filter(Boolean);
+  const how = (c) => (c.equal ? c.equal(s) : { applied: false, how: 'no equal-settings mapping: runs as at its defaults' });
+  L.push(`## Equal settings: batch.size=${s.batchSize}, linger.ms=${s.lingerMs} for every client`);
+  L.push('');
+  L.push(
+    `Each workload sends the very records of its defaults counterpart (${workloads.map((w) => `${w.id}: ${w.base}'s`).join(', ')}) with the same acks=all, idempotence and compression, but every client that has a batch size runs with batch.size=${s.batchSize} bytes per partition batch and linger.ms=${s.lingerMs} (the defaults workloads: batch.size 16384 for Java and kafka-wire, 1000000 for librdkafka), given to it in its own spelling:`,
+  );
+  L.push('');
+  L.push('| client | batch.size / linger as given |');
+  L.push('|---|---|');
+  for (const c of ran) {
+    const h = how(c);
+    L.push(`| ${c.label} | ${h.applied ? '' : '**not applied** — '}${h.how} |`);
+  }
+  L.push('');
+  L.push(
+    '**wall s** is the client process\'s wall time (start, connect, send, last acknowledgement, close; median): the one clock that means the same for every client (kcat\'s records/s is computed from it; the other clients\' records/s from their first send to their last acknowledgement). **× kcat** columns: that client\'s wall time or CPU per record over kcat\'s.',
+  );
+  L.push('');
+  const targets = [];
+  for (const w of workloads) {
+    const rows = summarize(w, clients);
+    const kcat = rows.find((r) => r.client === 'kcat');
+    const hasLat = rows.some((r) => r.latRuns > 0);
+    L.push(`### ${w.label}: ${fmt(w.records)} records of ${fmt(w.size)} B`);
+    L.push('');
+    if (w.latencyRate) {
+      L.push(`Latency at a fixed ${fmt(w.latencyRate)} records/s (half of the slowest, ${w.slowest ?? '?'}), ${fmt(w.latencyRecords)} records per run${w.latencyWarmup ? ` (the first ${fmt(w.latencyWarmup)} left out)` : ''}.`);
+      L.push('');
+    }
+    L.push(`| client | records/run | records/s | MB/s | wall s | wall × kcat | CPU s / M records | CPU × kcat | peak RSS MB |${hasLat ? ' p50 ms | p99 ms |' : ''} runs ok |`);
+    L.push(`|---|---:|---:|---:|---:|---:|---:|---:|---:|${hasLat ? '---:|---:|' : ''}---|`);
+    for (const r of rows) {
+      const c = byId.get(r.client);
+      const bold = r.family === 'kafka-wire' ? '**' : '';
+      const label = `${r.label}${c && !how(c).applied ? ' (its defaults: no batch size)' : ''}`;
+      L.push(
+        `| ${bold}${label}${bold} | ${fmt(r.records)} | ${bold}${fmt(r.rps)}${bold} | ${fmtSig(r.mbps)} | ${fmt(r.wallS, 2)} | ${kcat ? ratioText(r.wallS / kcat.wallS) : '—'} | ${bold}${fmtSig(r.cpuPerM)}${bold} | ${kcat ? ratioText(r.cpuPerM / kcat.cpuPerM) : '—'} | ${fmt(r.rssMb)} |${hasLat ? ` ${fmtSig(r.p50)} | ${fmtSig(r.p99)} |` : ''} ${r.okRuns}/${r.runs}${r.verified ? ' ✓' : r.okRuns ? ' ✗ count' : ''} |`,
+      );
+      if (r.family === 'kafka-wire' && w.targets) targets.push({ w, r, kcat });
+    }
+    const batches = rows
+      .map((r) => ({ r, runs: w.throughputRuns.filter((x) => x.client === r.client && !x.error && Number.isFinite(x.batchSizeAvg)) }))
+      .filter((x) => x.runs.length);
+    if (batches.length) {
+      L.push('');
+      L.push(`Bytes per sent batch, kafka-wire's batch-size-avg / batch-size-max metrics (median of runs): ${batches.map(({ r, runs }) => `${r.label} ${fmt(median(runs.map((x) => x.batchSizeAvg)))} / ${fmt(median(runs.map((x) => x.batchSizeMax)))}`).join('; ')}.`);
+    }
+    const errs = rows.filter((r) => r.errors.length);
+    if (errs.length) {
+      L.push('');
+      for (const r of errs) L.push(`- ${r.label}: ${r.errors.join('; ')}`);
+    }
+    L.push('');
+  }
+  if (targets.length) {
+    L.push('### kafka-wire against kcat: issue #15 target 1');
+    L.push('');
+    L.push(
+      'Wall time: process wall time over kcat\'s (at most 1.5× at 100 B, none and lz4). CPU: client CPU seconds per record over kcat\'s (librdkafka; at most 1.5×). MB/s (10 KB): value MiB / process wall time over kcat\'s, the same clock for both (at least 0.5×); in brackets, with kafka-wire\'s own first-send-to-last-ack clock.',
+    );
+    L.push('');
+    L.push('| workload | kafka-wire | wall × kcat | CPU / record × kcat | MB/s × kcat |');
+    L.push('|---|---|---|---|---|');
+    for (const { w, r, kcat } of targets) {
+      if (!kcat || !Number.isFinite(kcat.wallS)) {
+        L.push(`| ${w.id} | ${r.label} | kcat not run | kcat not run | kcat not run |`);
+        continue;
+      }
+      const t = w.targets;
+      const wallX = r.wallS / kcat.wallS;
+      const cpuX = r.cpuPerM / kcat.cpuPerM;
+      const mbpsWallX = r.records / r.wallS / (kcat.records / kcat.wallS);
+      const mbpsOwnX = r.mbps / kcat.mbps;
+      const cell = (x, bound, max) => (bound === undefined ? ratioText(x) : verdict(x, bound, max));
+      L.push(`| ${w.id} | ${r.label} | ${cell(wallX, t.wallX, true)} | ${cell(cpuX, t.cpuX, true)} | ${cell(mbpsWallX, t.mbpsX, false)} [${ratioText(mbpsOwnX)}] |`);
+    }
+    L.push('');
+  }
 }
 
 const COLORS = { 'kafka-wire': '#e8590c', java: '#1971c2', librdkafka: '#2f9e44', kafkajs: '#7048e8', platformatic: '#868e96' };
