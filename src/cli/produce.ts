@@ -349,11 +349,6 @@ export async function runProduce(argv: readonly string[], input: Readable, out: 
     }
     // close() flushes: every record written has settled (its failures were reported).
     await writer?.close();
-  } catch (e) {
-    // The stream ends only if the producer closed under it; the records written settle in close().
-    if (writer === null) throw e;
-    err(`kafka-wire produce: ${(e as Error).message}`);
-    fatal = true;
   } finally {
     await producer.close();
     await trace.close();

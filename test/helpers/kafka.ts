@@ -329,12 +329,15 @@ export async function readBack(topic: string, opts: ReadBackOptions = {}): Promi
  */
 export async function readBackJava(topic: string, opts: ReadBackOptions = {}): Promise<ReadRecord[]> {
   const bootstrap = requireKafka(opts.bootstrap);
-  const args = ['read', '--bootstrap', bootstrap, '--topic', topic, '--timeout-ms', String(opts.timeoutMs ?? 30_000)];
-  if (opts.expectedCount !== undefined) args.push('--expected', String(opts.expectedCount));
-  if (opts.isolation !== undefined) args.push('--isolation', opts.isolation);
+  const read = (timeoutMs: number): Promise<Buffer> => {
+    const args = ['read', '--bootstrap', bootstrap, '--topic', topic, '--timeout-ms', String(timeoutMs)];
+    if (opts.expectedCount !== undefined) args.push('--expected', String(opts.expectedCount));
+    if (opts.isolation !== undefined) args.push('--isolation', opts.isolation);
+    return java(bootstrap, args, undefined, opts.clientConfig);
+  };
   let out: Buffer;
   try {
-    out = await java(bootstrap, args, undefined, opts.clientConfig);
+    out = await read(opts.timeoutMs ?? 30_000);
   } catch (e) {
     // A read that fell short within its time: the tool's message says, per partition, what was
     // read against what the log holds. On a loaded CI machine one consumer once read 2 of 3
@@ -343,9 +346,8 @@ export async function readBackJava(topic: string, opts: ReadBackOptions = {}): P
     const first = e instanceof Error ? e.message : String(e);
     if (opts.expectedCount === undefined || !/records from .* before the timeout/.test(first)) throw e;
     console.warn(`[readBackJava] ${topic}: first read fell short, reading again with a fresh consumer:\n${first}`);
-    const again = args.map((a, i) => (args[i - 1] === '--timeout-ms' ? '20000' : a));
     try {
-      out = await java(bootstrap, again, undefined, opts.clientConfig);
+      out = await read(20_000);
     } catch (e2) {
       throw new Error(`${first}\nread again with a fresh consumer: ${e2 instanceof Error ? e2.message : String(e2)}`);
     }

@@ -7,6 +7,18 @@ import { ApiKey } from '../../src/protocol/api-keys.js';
 import type { ProducerRecord } from '../../src/producer.js';
 import { advance, advanceUntil, harness, settle, watch } from '../helpers/fake-broker.js';
 
+type Harness = ReturnType<typeof harness>;
+
+/** Writes 'ok' (delivered), then 'refused', which the broker answers with TOPIC_AUTHORIZATION_FAILED. */
+async function writeOkThenOneRefusedByTheBroker(w: WritableStreamDefaultWriter<ProducerRecord>, clock: Harness['clock'], cluster: Harness['cluster']): Promise<void> {
+  await w.write({ topic: 't', value: 'ok' });
+  await advance(clock, 10);
+  cluster.failProduce('t', 0, 'TOPIC_AUTHORIZATION_FAILED');
+  await w.write({ topic: 't', value: 'refused' });
+  await advance(clock, 10);
+  await settle();
+}
+
 describe('producer.writable()', () => {
   test('writes resolve once the record is in a batch; while buffer.memory is exhausted the writer waits (backpressure), nothing piles up', async () => {
     const { clock, cluster, producer } = harness({
@@ -65,12 +77,7 @@ describe('producer.writable()', () => {
   test('a record that fails errors the stream with its KafkaWireError; close() rejects; earlier records still settle', async () => {
     const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0 }, topics: { t: 1 } });
     const w = producer.writable().getWriter();
-    await w.write({ topic: 't', value: 'ok' });
-    await advance(clock, 10);
-    cluster.failProduce('t', 0, 'TOPIC_AUTHORIZATION_FAILED');
-    await w.write({ topic: 't', value: 'refused' });
-    await advance(clock, 10);
-    await settle();
+    await writeOkThenOneRefusedByTheBroker(w, clock, cluster);
     const next = watch(w.write({ topic: 't', value: 'after' }));
     await settle();
     expect(next.settled).toBe(true);
@@ -82,12 +89,7 @@ describe('producer.writable()', () => {
     const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, 'max.request.size': 2048 }, topics: { t: 1 } });
     const failed: [string, number][] = [];
     const w = producer.writable({ onFailure: (e, index) => failed.push([e.code, index]) }).getWriter();
-    await w.write({ topic: 't', value: 'ok' });
-    await advance(clock, 10);
-    cluster.failProduce('t', 0, 'TOPIC_AUTHORIZATION_FAILED');
-    await w.write({ topic: 't', value: 'refused' });
-    await advance(clock, 10);
-    await settle();
+    await writeOkThenOneRefusedByTheBroker(w, clock, cluster);
     await w.write({ topic: 't', value: 'x'.repeat(4096) }); // larger than max.request.size: refused at once
     await w.write({ topic: 't', value: 'after' });
     const close = watch(w.close());

@@ -457,14 +457,14 @@ public final class KafkaWireTool {
         // also has is lost data; one it does not have is a slow or stuck read.
         StringBuilder why = new StringBuilder();
         for (TopicPartition tp : tps) {
-          String log;
+          String where;
           try {
-            log = c.beginningOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp) + ".." + c.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
+            where = "position " + c.position(tp, Duration.ofSeconds(5)) + ", log offsets "
+                + c.beginningOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp) + ".." + c.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
           } catch (Exception e) {
-            log = "unknown (" + e + ")";
+            where = "position and log offsets unknown (" + e + ")";
           }
-          why.append("\n  partition ").append(tp.partition()).append(": read ").append(perPartition.getOrDefault(tp.partition(), 0L))
-              .append(", position ").append(c.position(tp, Duration.ofSeconds(5))).append(", log offsets ").append(log);
+          why.append("\n  partition ").append(tp.partition()).append(": read ").append(perPartition.getOrDefault(tp.partition(), 0L)).append(", ").append(where);
         }
         throw new Exit(3, "read " + count + " of " + expected + " records from " + topic + " before the timeout" + why);
       }
