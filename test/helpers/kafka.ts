@@ -335,19 +335,23 @@ export async function readBackJava(topic: string, opts: ReadBackOptions = {}): P
     if (opts.isolation !== undefined) args.push('--isolation', opts.isolation);
     return java(bootstrap, args, undefined, opts.clientConfig);
   };
+  // The caller's time is shared: two thirds for the first read, the rest for a second one, so a
+  // read that falls short reports within timeoutMs instead of running into the test's timeout.
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const firstMs = Math.ceil((timeoutMs * 2) / 3);
   let out: Buffer;
   try {
-    out = await read(opts.timeoutMs ?? 30_000);
+    out = await read(firstMs);
   } catch (e) {
     // A read that fell short within its time: the tool's message says, per partition, what was
     // read against what the log holds. On a loaded CI machine one consumer once read 2 of 3
-    // partitions within 30 s; a fresh consumer reads again once (20 s), so a slow or stuck
-    // reader is told apart from a log that really lacks records (then both attempts fail).
+    // partitions within 30 s; a fresh consumer reads again once, so a slow or stuck reader is
+    // told apart from a log that really lacks records (then both attempts fail).
     const first = e instanceof Error ? e.message : String(e);
     if (opts.expectedCount === undefined || !/records from .* before the timeout/.test(first)) throw e;
     console.warn(`[readBackJava] ${topic}: first read fell short, reading again with a fresh consumer:\n${first}`);
     try {
-      out = await read(20_000);
+      out = await read(Math.max(1, timeoutMs - firstMs));
     } catch (e2) {
       throw new Error(`${first}\nread again with a fresh consumer: ${e2 instanceof Error ? e2.message : String(e2)}`);
     }
