@@ -112,22 +112,37 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
-/** A promise's settle functions, stored as a record's completion slot (no closure per record). */
-class Deferred {
-  resolve!: (md: RecordMetadata) => void;
-  reject!: (e: unknown) => void;
-  readonly promise: Promise<RecordMetadata>;
-  constructor() {
-    this.promise = new Promise<RecordMetadata>((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
+/**
+ * The promise form's completion slot. It keeps only the promise's resolve function: a failure
+ * resolves the promise with a {@link Rejection}, which rejects it. So a record waiting for its
+ * acknowledgement holds its promise, one resolving function and this object — not the reject
+ * function as well, nor an executor closure (a Deferred holding both, made by a closure per send,
+ * was 4 % slower on 1M records against Kafka 4.4). What is left of the promise form's cost
+ * (about 0.7x the callback form's throughput) is V8's: the promise, its resolving functions, the
+ * `then` lookup on the metadata object when it resolves, and the reaction jobs.
+ */
+class PromiseSlot {
+  constructor(readonly resolve: (value: RecordMetadata | PromiseLike<RecordMetadata>) => void) {}
+}
+
+/** A thenable that rejects with `error`: resolving a promise with it rejects that promise. */
+class Rejection implements PromiseLike<never> {
+  constructor(private readonly error: unknown) {}
+  then<A = never, B = never>(_onFulfilled?: unknown, onRejected?: ((reason: unknown) => A | B | PromiseLike<A | B>) | null): PromiseLike<A | B> {
+    onRejected?.(this.error);
+    return this as unknown as PromiseLike<A | B>;
   }
 }
 
+// One executor for every send: it hands the resolve function out instead of closing over a slot.
+let capturedResolve: PromiseSlot['resolve'] | null = null;
+const captureResolve = (resolve: PromiseSlot['resolve']): void => {
+  capturedResolve = resolve;
+};
+
 /** A slot wrapped so interceptors see the acknowledgement (only when interceptors exist). */
 class InterceptedSlot {
-  constructor(readonly inner: Deferred | SendCallback) {}
+  constructor(readonly inner: PromiseSlot | SendCallback) {}
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -198,6 +213,8 @@ export class Producer {
     this.acks = c.str('acks') === 'all' ? -1 : Number(c.str('acks'));
     this.clientId = c.str('client.id');
 
+    // The batch checksum passes over every byte sent: a native CRC32C where the runtime has one.
+    if (this.runtime.codecOptions?.implementation !== 'pure') this.runtime.accelerateCrc32c?.();
     const compressionName = c.str('compression.type') as CompressionName;
     const compression = COMPRESSION_IDS[compressionName];
     this.compressionLevel = levelFor(c, compressionName);
@@ -376,10 +393,13 @@ export class Producer {
   /** Callback form: no promise is created; `callback` runs once with an error or the metadata. */
   send(record: ProducerRecord<unknown, unknown>, callback: SendCallback): void;
   send(record: ProducerRecord<unknown, unknown>, callback?: SendCallback): Promise<RecordMetadata> | void {
-    let slot: Deferred | SendCallback;
-    let deferred: Deferred | null = null;
-    if (callback === undefined) slot = deferred = new Deferred();
-    else if (typeof callback === 'function') slot = callback;
+    let slot: PromiseSlot | SendCallback;
+    let promise: Promise<RecordMetadata> | undefined;
+    if (callback === undefined) {
+      promise = new Promise<RecordMetadata>(captureResolve);
+      slot = new PromiseSlot(capturedResolve!);
+      capturedResolve = null;
+    } else if (typeof callback === 'function') slot = callback;
     else throw new TypeError('send(record, callback): callback must be a function');
     const outer = this.interceptors.length > 0 ? new InterceptedSlot(slot) : slot;
     try {
@@ -387,7 +407,7 @@ export class Producer {
     } catch (e) {
       this.complete(outer, asWireError(e), record?.topic ?? '', -1, -1n, -1);
     }
-    return deferred?.promise;
+    return promise;
   }
 
   /** Returns a promise only when the record has to wait (metadata, memory): it settles once the record is in a batch (or failed). */
@@ -556,9 +576,8 @@ export class Producer {
       target = target.inner;
     }
     if (err !== null) this.runtime.diagnostics?.error({ clientId: this.clientId, topic, error: err });
-    if (target instanceof Deferred) {
-      if (err === null) target.resolve(md!);
-      else target.reject(err);
+    if (target instanceof PromiseSlot) {
+      target.resolve(err === null ? md! : new Rejection(err));
     } else if (typeof target === 'function') {
       try {
         (target as SendCallback)(err, md ?? undefined);

@@ -7,6 +7,11 @@
  * this implementation was kept because it is at least as fast and needs no dependency.
  *
  * The batch CRC is computed once per sealed batch (over attributes..end), never per record.
+ *
+ * An accelerator (a native CRC32C, e.g. the SIMD one of the optional `@node-rs/crc32` package that
+ * Node's runtime installs when it is there: src/runtime/node/crc32c.ts) can take over inputs of
+ * at least {@link ACCELERATED_MIN_BYTES}; below that a native call costs more than it saves.
+ * It is checked against this implementation before it is used (see setCrc32cAccelerator).
  */
 
 const POLY = 0x82f63b78;
@@ -39,11 +44,58 @@ const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = A
 ) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
   Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
 
+/** Same contract as {@link crc32c}; what an accelerator provides. */
+export type Crc32cFunction = (data: Uint8Array, start: number, end: number, crc: number) => number;
+
+/** Inputs shorter than this stay in TypeScript even with an accelerator installed. */
+export const ACCELERATED_MIN_BYTES = 1024;
+
+let accelerator: Crc32cFunction | null = null;
+let acceleratorName: string | null = null;
+
+/**
+ * Installs `fn` as the CRC32C of inputs of at least ACCELERATED_MIN_BYTES (null: TypeScript
+ * only). It is first compared with this implementation on fixed inputs (odd lengths and
+ * offsets, continued checksums); one that disagrees is not installed and false is returned.
+ * Process-wide: the checksum is the same whichever computes it.
+ */
+export function setCrc32cAccelerator(fn: Crc32cFunction | null, name = 'native'): boolean {
+  if (fn === null) {
+    accelerator = acceleratorName = null;
+    return true;
+  }
+  const data = new Uint8Array(4096 + 7);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+  for (const [start, end, seed] of [[0, 4096, 0], [3, 4096 + 7, 0], [1, 2500, 0x1234abcd], [0, 0, 7]] as const) {
+    let got: number;
+    try {
+      got = fn(data, start, end, seed) >>> 0;
+    } catch {
+      return false;
+    }
+    if (got !== crc32cTable(data, start, end, seed)) return false;
+  }
+  accelerator = fn;
+  acceleratorName = name;
+  return true;
+}
+
+/** Which implementation checksums large inputs: 'typescript' or the accelerator's name. */
+export function crc32cImplementation(): string {
+  return acceleratorName ?? 'typescript';
+}
+
 /**
  * Continue a CRC32C over `data[start, end)`. Pass the previous result as `crc` to checksum a
  * message in pieces; start with 0. Returns the unsigned 32-bit checksum.
  */
 export function crc32c(data: Uint8Array, start = 0, end = data.length, crc = 0): number {
+  if (accelerator !== null && end - start >= ACCELERATED_MIN_BYTES) return accelerator(data, start, end, crc) >>> 0;
+  return crc32cTable(data, start, end, crc);
+}
+
+/** The slicing-by-16 implementation (always available; the accelerator is checked against it). */
+export function crc32cTable(data: Uint8Array, start = 0, end = data.length, crc = 0): number {
   let c = ~crc;
   let i = start;
   // Align to 4 bytes so the main loop can read whole little-endian words from an Int32Array view.

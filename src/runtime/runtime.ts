@@ -46,6 +46,12 @@ export interface Runtime {
    * inject one to step the Sender a pass at a time.
    */
   schedule?(fn: () => void): void;
+  /**
+   * Installs a native CRC32C for the batch checksum when this runtime has one (Node: the optional
+   * package @node-rs/crc32), once per process; the TypeScript one stays the fallback. The Producer
+   * calls it when it is built, unless `codecOptions.implementation` is 'pure'.
+   */
+  accelerateCrc32c?(): void;
 }
 
 /** The scheduler a runtime without `schedule` gets (see Runtime.schedule). */

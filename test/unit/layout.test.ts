@@ -29,7 +29,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // coordinator requests through the network layer and owns the idempotent state it builds on.
   transactions: ['errors', 'common', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'observability'],
   sender: ['errors', 'common', 'protocol', 'accumulator', 'network', 'cluster', 'idempotence', 'transactions', 'observability', 'runtime'],
-  runtime: ['errors', 'common', 'compression', 'network'],
+  runtime: ['errors', 'common', 'protocol', 'compression', 'network'], // protocol: Node's native CRC32C is installed into protocol/crc32c.ts
   'java-classes': ['errors', 'partitioner'],
   config: ['errors', 'java-classes', 'network', 'compression'],
   producer: ['errors', 'common', 'protocol', 'compression', 'partitioner', 'accumulator', 'network', 'cluster', 'idempotence', 'transactions', 'sender', 'observability', 'runtime', 'config', 'java-classes'],

@@ -2,12 +2,14 @@
  * Node's Runtime (also what Bun uses): node:net and node:tls sockets, TLS material loading
  * (ssl.* files and stores, ./tls.ts), node:diagnostics_channel events, and a synchronous check
  * that an optional native codec package resolves, so `compression.type=zstd` without
- * @mongodb-js/zstd fails in the Producer constructor rather than at the first batch.
+ * @mongodb-js/zstd fails in the Producer constructor rather than at the first batch, and the
+ * optional native CRC32C (./crc32c.ts).
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import { NATIVE_PACKAGES, type CompressionName } from '../../compression/codec.js';
 import { ConfigError } from '../../errors.js';
+import { installNativeCrc32c } from './crc32c.js';
 import { loadTls } from './tls.js';
 import { NodeTransport, type NodeTransportOptions } from './transport.js';
 import { registerRuntime, type Diagnostics, type Runtime } from '../runtime.js';
@@ -73,6 +75,7 @@ export const nodeRuntime: Runtime = {
   diagnostics,
   loadTls,
   schedule: (fn) => void setImmediate(fn),
+  accelerateCrc32c: () => void installNativeCrc32c(),
 };
 
 registerRuntime(nodeRuntime);
