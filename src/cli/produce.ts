@@ -12,7 +12,7 @@
  * makes the exit code 1 (Java logs it and exits 0); --exit-zero-on-send-error gives Java's.
  */
 import type { Readable } from 'node:stream';
-import { Producer, type ProducerConfig } from '../index.js';
+import { Producer, type ProducerConfig, type ProducerRecord } from '../index.js';
 import { parseBootstrapEntry } from '../config.js';
 import { type FlagSpec, type ParsedArgs, UsageError, helpText, intFlag, loadPropertiesFile, parseArgs, parseKeyValueArgs, renamedOption } from './args.js';
 import { TRACE_FLAGS, openTrace } from './trace-output.js';
@@ -253,36 +253,93 @@ export function parseLine(line: string, lineNumber: number, p: LineReader): Pars
   };
 }
 
-/** Lines as Java's BufferedReader.readLine splits UTF-8 input: at \n, \r or \r\n; a last line without an end counts. */
-export async function* javaLines(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  let skipLf = false;
-  for await (const chunk of input) {
-    let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (skipLf && text.startsWith('\n')) text = text.slice(1);
-    skipLf = false;
-    pending += text;
+const utf8 = new TextEncoder();
+
+/**
+ * The lines of `input` as bytes, one array per chunk read, split where Java's
+ * BufferedReader.readLine splits: at \n, \r or \r\n; a last line without an end counts. UTF-8
+ * never has these two bytes inside a character, so splitting the bytes splits the decoded text in
+ * the same places. A line inside one chunk is a view of that chunk (no copy); a line spanning
+ * chunks is copied once.
+ */
+export async function* byteLines(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array[]> {
+  let carry: Uint8Array | null = null; // the unfinished line of the previous chunks
+  let skipLf = false; // the previous chunk ended with \r: a \n first in this one belongs to it
+  for await (const piece of input) {
+    const chunk = typeof piece === 'string' ? utf8.encode(piece) : piece;
+    const lines: Uint8Array[] = [];
     let start = 0;
-    for (let i = 0; i < pending.length; i++) {
-      const c = pending.charCodeAt(i);
+    if (skipLf && chunk.length > 0 && chunk[0] === 10) start = 1;
+    if (chunk.length > 0) skipLf = false;
+    for (let i = start; i < chunk.length; i++) {
+      const c = chunk[i]!;
       if (c !== 10 && c !== 13) continue;
-      yield pending.slice(start, i);
+      const part = chunk.subarray(start, i);
+      lines.push(carry === null ? part : concat(carry, part));
+      carry = null;
       if (c === 13) {
-        if (i + 1 < pending.length) {
-          if (pending.charCodeAt(i + 1) === 10) i++;
+        if (i + 1 < chunk.length) {
+          if (chunk[i + 1] === 10) i++;
         } else skipLf = true;
       }
       start = i + 1;
     }
-    pending = pending.slice(start);
+    if (start < chunk.length) carry = carry === null ? chunk.slice(start) : concat(carry, chunk.subarray(start));
+    if (lines.length > 0) yield lines;
   }
-  pending += decoder.decode();
-  if (pending !== '') yield pending;
+  if (carry !== null && carry.length > 0) yield [carry];
 }
 
-const utf8 = new TextEncoder();
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** One line's text as Java's InputStreamReader decodes UTF-8 (a malformed sequence becomes U+FFFD). */
+const decodeLine = (line: Uint8Array): string => lineDecoder.decode(line);
+const lineDecoder = new TextDecoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Lines as Java's BufferedReader.readLine reads UTF-8 input (see byteLines). */
+export async function* javaLines(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+  for await (const lines of byteLines(input)) for (const line of lines) yield decodeLine(line);
+}
+
+/**
+ * A whole line as a record value, as Java sends it (the line decoded as UTF-8, then encoded):
+ * the line's own bytes when they are valid UTF-8 (the round trip changes nothing), else the
+ * round trip (each malformed sequence becomes U+FFFD's three bytes). No string is made for a
+ * valid line, so a flood of long lines does not fill the heap with their text.
+ */
+export function lineValueBytes(line: Uint8Array): Uint8Array {
+  if (isValidUtf8(line)) return line;
+  return utf8.encode(decodeLine(line));
+}
+
+function isValidUtf8(line: Uint8Array): boolean {
+  // ASCII, the common case, is checked here; anything else by the fatal decoder.
+  for (let i = 0; i < line.length; i++) {
+    if (line[i]! >= 0x80) {
+      try {
+        strictDecoder.decode(line);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 const bytes = (s: string | null): Uint8Array | null => (s === null ? null : utf8.encode(s));
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export async function runProduce(argv: readonly string[], input: Readable, out: (l: string) => void, err: (l: string) => void): Promise<number> {
   const args = parseArgs(argv, PRODUCE_FLAGS);
@@ -322,30 +379,40 @@ export async function runProduce(argv: readonly string[], input: Readable, out: 
         })
         .getWriter();
   try {
-    for await (const line of javaLines(input)) {
-      const n = ++lineNumber;
-      let parsed: ParsedLine;
-      try {
-        parsed = parseLine(line, n, reader);
-      } catch (e) {
-        err(`kafka-wire produce: ${(e as Error).message}`);
-        fatal = true; // Java: the reader's exception ends the run, exit 1
-        break;
-      }
-      const record = { topic: reader.topic, key: bytes(parsed.key), value: bytes(parsed.value), headers: parsed.headers.map(([k, v]) => [k, bytes(v)] as [string, Uint8Array | null]) };
-      if (config.sync) {
-        try {
-          await producer.send(record);
-        } catch (e) {
-          err(`line ${n}: ${(e as { code?: string }).code ?? 'ERROR'}: ${(e as Error).message}`);
-          fatal = true; // Java: send().get() throws, exit 1
-          break;
+    // Without parse.key and parse.headers a line is its value: it stays bytes (lineValueBytes).
+    const wholeLineIsValue = !reader.parseKey && !reader.parseHeaders;
+    const nullMarker = reader.nullMarker === undefined ? null : utf8.encode(reader.nullMarker);
+    reading: for await (const lines of byteLines(input)) {
+      for (const line of lines) {
+        const n = ++lineNumber;
+        let record: ProducerRecord<Uint8Array | null, Uint8Array | null>;
+        if (wholeLineIsValue) {
+          record = { topic: reader.topic, key: null, value: nullMarker !== null && sameBytes(line, nullMarker) ? null : lineValueBytes(line) };
+        } else {
+          let parsed: ParsedLine;
+          try {
+            parsed = parseLine(decodeLine(line), n, reader);
+          } catch (e) {
+            err(`kafka-wire produce: ${(e as Error).message}`);
+            fatal = true; // Java: the reader's exception ends the run, exit 1
+            break reading;
+          }
+          record = { topic: reader.topic, key: bytes(parsed.key), value: bytes(parsed.value), headers: parsed.headers.map(([k, v]) => [k, bytes(v)] as [string, Uint8Array | null]) };
         }
-        continue;
+        if (config.sync) {
+          try {
+            await producer.send(record);
+          } catch (e) {
+            err(`line ${n}: ${(e as { code?: string }).code ?? 'ERROR'}: ${(e as Error).message}`);
+            fatal = true; // Java: send().get() throws, exit 1
+            break reading;
+          }
+          continue;
+        }
+        await writer!.ready;
+        // A failed write also fails the next `ready`, which ends the loop: nothing to do here.
+        writer!.write(record).catch(ignore);
       }
-      await writer!.ready;
-      // A failed write also fails the next `ready`, which ends the loop: nothing to do here.
-      writer!.write(record).catch(ignore);
     }
     // close() flushes: every record written has settled (its failures were reported).
     await writer?.close();

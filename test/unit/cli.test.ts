@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { UsageError, keyValue, parseArgs, parseKeyValueArgs } from '../../src/cli/args.js';
 import { PERF_FLAGS } from '../../src/cli/perf.js';
-import { PRODUCE_FLAGS, configureLineReader, javaLines, parseLine, runProduce } from '../../src/cli/produce.js';
+import { PRODUCE_FLAGS, byteLines, configureLineReader, javaLines, lineValueBytes, parseLine, runProduce } from '../../src/cli/produce.js';
 
 describe('kafka-wire produce line parsing (LineMessageReader)', () => {
   const props = configureLineReader({ topic: 't' });
@@ -24,6 +24,45 @@ describe('kafka-wire produce line parsing (LineMessageReader)', () => {
     const lines: string[] = [];
     for await (const l of javaLines(Readable.from([Buffer.from('a\r'), Buffer.from('\nb\rc\n\nd')]))) lines.push(l);
     expect(lines).toEqual(['a', 'b', 'c', '', 'd']);
+  });
+  test('byte lines split where the decoded text splits, for any chunking (reference: decode all, split at \\r\\n|\\r|\\n)', async () => {
+    // Bytes that matter: CR, LF, ASCII, a 2-byte character (é), a malformed byte (0xff), a lone lead byte (0xc3).
+    const alphabet = [0x0d, 0x0a, 0x61, 0x62, 0xc3, 0xa9, 0xff];
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 400; round++) {
+      const input = Uint8Array.from({ length: rnd(40) }, () => alphabet[rnd(alphabet.length)]!);
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < input.length; ) {
+        const n = 1 + rnd(6);
+        chunks.push(input.slice(at, at + n));
+        at += n;
+      }
+      const expected = new TextDecoder().decode(input).split(/\r\n|\r|\n/);
+      if (expected[expected.length - 1] === '') expected.pop();
+      const got: string[] = [];
+      for await (const lines of byteLines(Readable.from(chunks))) for (const l of lines) got.push(new TextDecoder().decode(l));
+      expect(got, `input ${Buffer.from(input).toString('hex')} in ${chunks.length} chunks`).toEqual(expected);
+    }
+  });
+  test('a line inside one chunk is a view of it, not a copy; one spanning chunks is its bytes', async () => {
+    const chunk = Buffer.from('one\ntwo\nthr');
+    const all: Uint8Array[] = [];
+    for await (const lines of byteLines(Readable.from([chunk, Buffer.from('ee\n')]))) all.push(...lines);
+    expect(all.map((l) => Buffer.from(l).toString())).toEqual(['one', 'two', 'three']);
+    expect(all[0]!.buffer).toBe(chunk.buffer);
+    expect(all[1]!.buffer).toBe(chunk.buffer);
+  });
+  test("a whole-line value is the line's bytes when they are UTF-8, else Java's decode/encode round trip", () => {
+    const ascii = Buffer.from('plain ascii');
+    expect(lineValueBytes(ascii)).toBe(ascii);
+    const accented = Buffer.from('café ✓');
+    expect(lineValueBytes(accented)).toBe(accented);
+    const malformed = Uint8Array.from([0x61, 0xff, 0x62, 0xc3]);
+    expect(Buffer.from(lineValueBytes(malformed)).toString('hex')).toBe(Buffer.from('a\ufffdb\ufffd').toString('hex'));
   });
   test('a line that does not parse stops the run with exit code 1, before any producer work', async () => {
     const err: string[] = [];
