@@ -140,9 +140,21 @@ const captureResolve = (resolve: PromiseSlot['resolve']): void => {
   capturedResolve = resolve;
 };
 
+/**
+ * The completion slot of a record written to a writable({ onFailure }) stream: the stream's
+ * onFailure and the write's index. One small object per record, not a closure and its context (a
+ * buffer.memory full of 100 B records holds ~290k of them).
+ */
+class IndexedSlot {
+  constructor(
+    readonly onFailure: (error: KafkaWireError, index: number) => void,
+    readonly index: number,
+  ) {}
+}
+
 /** A slot wrapped so interceptors see the acknowledgement (only when interceptors exist). */
 class InterceptedSlot {
-  constructor(readonly inner: PromiseSlot | SendCallback) {}
+  constructor(readonly inner: PromiseSlot | SendCallback | IndexedSlot) {}
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -578,6 +590,14 @@ export class Producer {
     if (err !== null) this.runtime.diagnostics?.error({ clientId: this.clientId, topic, error: err });
     if (target instanceof PromiseSlot) {
       target.resolve(err === null ? md! : new Rejection(err));
+    } else if (target instanceof IndexedSlot) {
+      if (err !== null) {
+        try {
+          target.onFailure(err, target.index);
+        } catch (e) {
+          this.logger.error(`a writable's onFailure threw: ${(e as Error)?.stack ?? String(e)}`);
+        }
+      }
     } else if (typeof target === 'function') {
       try {
         (target as SendCallback)(err, md ?? undefined);
@@ -607,7 +627,7 @@ export class Producer {
    * the stream's first record) instead, and the stream goes on (as Java's callback: a console
    * producer reports the line and keeps reading); close() then resolves. The index, not the
    * record, so that a record in a batch is not kept alive for the report: that mode holds one
-   * small closure per record until it settles.
+   * small object (onFailure, index) per record until it settles.
    */
   writable(
     options: { highWaterMark?: number; onFailure?: (error: KafkaWireError, index: number) => void } = {},
@@ -627,12 +647,10 @@ export class Producer {
     const intercepted = this.interceptors.length > 0;
     const shared = intercepted ? new InterceptedSlot(delivered) : delivered;
     let written = 0;
-    const slotFor = (index: number): SendCallback | InterceptedSlot => {
+    const slotFor = (index: number): SendCallback | IndexedSlot | InterceptedSlot => {
       if (onFailure === undefined) return shared;
-      const reported: SendCallback = (err) => {
-        if (err !== null) onFailure(err, index);
-      };
-      return intercepted ? new InterceptedSlot(reported) : reported;
+      const indexed = new IndexedSlot(onFailure, index);
+      return intercepted ? new InterceptedSlot(indexed) : indexed;
     };
     return new WritableStream<ProducerRecord<unknown, unknown>>(
       {
