@@ -5,6 +5,9 @@
 //   memcpy       per record: copy the key and value bytes into a 16 KiB (batch.size) buffer,
 //                starting over when full (the floor: what moving the payload costs with no
 //                encoding at all)
+//   memcpy+crc   the same, plus one CRC32C pass over each filled buffer (the CRC32C the producer
+//                uses: native when @node-rs/crc32 is installed): the floor of any encoder that
+//                writes a valid RecordBatch, which must checksum every byte
 //   accumulator  RecordAccumulator.append (record encoded in place into the pool's buffer) ->
 //                drain (seal: header; lz4: compress) -> producer id/epoch/sequence written at
 //                first drain (as the idempotent Sender does) -> batch.records() (the wire bytes
@@ -24,8 +27,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { RecordAccumulator } from '../dist/accumulator/index.js';
+import { ACKNOWLEDGED, RecordAccumulator } from '../dist/accumulator/index.js';
 import { getCodec } from '../dist/compression/index.js';
+import { crc32c, crc32cImplementation } from '../dist/protocol/crc32c.js';
+import { installNativeCrc32c } from '../dist/runtime/node/crc32c.js';
 import { Producer, murmur2, toPositive } from '../dist/index.js';
 import { MemoryBroker } from './lib/memory-broker.mjs';
 
@@ -67,7 +72,7 @@ const partOf = keys.map((k) => toPositive(murmur2(k)) % PARTITIONS);
 
 // --- memcpy baseline ------------------------------------------------------------------------
 
-function memcpy(n, value) {
+function memcpy(n, value, withCrc = false) {
   // Repeated until at least 250 ms have passed: one pass over the records can be too short to time.
   const dst = new Uint8Array(BATCH_SIZE + value.length + 16);
   let off = 0;
@@ -79,7 +84,7 @@ function memcpy(n, value) {
     for (let i = 0; i < n; i++) {
       const k = keys[i % KEYS];
       if (off + k.length + value.length > BATCH_SIZE) {
-        sink ^= dst[off >> 1];
+        sink ^= withCrc ? crc32c(dst, 0, off) : dst[off >> 1];
         off = 0;
       }
       dst.set(k, off);
@@ -135,7 +140,7 @@ async function accumulator(n, value, compression) {
         wire += b.records().length; // the wire bytes as the Sender takes them (CRC written if still pending)
         batches++;
         b.done(0n, -1, null);
-        acc.deallocate(b);
+        acc.release(b, ACKNOWLEDGED); // the batch's single exit: memory back to the pool
       }
     }
   };
@@ -207,7 +212,9 @@ const median = (xs) => {
 };
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-const results = { records: RECORDS, runs: RUNS, node: process.version, date: new Date().toISOString(), workloads: [] };
+// As a Producer would (the accumulator path builds no Producer): the native CRC32C when installed.
+installNativeCrc32c();
+const results = { records: RECORDS, runs: RUNS, node: process.version, date: new Date().toISOString(), crc32c: crc32cImplementation(), workloads: [] };
 for (const id of flags.workloads.split(',')) {
   const w = WORKLOADS[id];
   if (!w) throw new Error(`unknown workload ${id}`);
@@ -217,13 +224,15 @@ for (const id of flags.workloads.split(',')) {
   // One unrecorded round so every path is JIT-compiled before it is timed.
   const warm = Math.min(n, Math.max(1000, Math.floor(n / 5)));
   memcpy(warm, value);
+  memcpy(warm, value, true);
   await accumulator(warm, value, w.compression);
   await producer(warm, value, w.compression, 64);
-  const t = { memcpy: [], accumulator: [], producer: [] };
+  const t = { memcpy: [], 'memcpy+crc': [], accumulator: [], producer: [] };
   let acc0;
   let prod0;
   for (let r = 0; r < RUNS; r++) {
     t.memcpy.push(memcpy(n, value).ms);
+    t['memcpy+crc'].push(memcpy(n, value, true).ms);
     const a = await accumulator(n, value, w.compression);
     t.accumulator.push(a.ms);
     acc0 ??= a;
@@ -252,7 +261,7 @@ for (const id of flags.workloads.split(',')) {
 const L = [];
 L.push('# kafka-wire encode-only benchmark');
 L.push('');
-L.push(`\`node bench/encode.mjs\` on ${results.date}, Node ${results.node}, ${RUNS} interleaved run(s) per path, medians. No network: see the header of bench/encode.mjs for what each path covers. MB/s counts key+value bytes (MiB); "× memcpy" is the path's throughput divided by the memory copy's (1.00 = as fast as copying the bytes).`);
+L.push(`\`node bench/encode.mjs\` on ${results.date}, Node ${results.node}, ${RUNS} interleaved run(s) per path, medians, CRC32C: ${results.crc32c}. No network: see the header of bench/encode.mjs for what each path covers. MB/s counts key+value bytes (MiB); "× memcpy" is the path's throughput divided by the memory copy's (1.00 = as fast as copying the bytes).`);
 L.push('');
 L.push('| workload | records | path | records/s | MB/s | × memcpy | wire bytes/record |');
 L.push('|---|---:|---|---:|---:|---:|---:|');

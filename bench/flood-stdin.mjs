@@ -7,7 +7,8 @@
 // broker (high watermarks, KafkaJS admin: a client nobody here wrote) that the topic holds
 // exactly the lines written.
 //
-//   npm run build && node bench/flood-stdin.mjs --bootstrap HOST:PORT [--gib 3] [--size 10240] [--buffer-memory 33554432]
+//   npm run build && node bench/flood-stdin.mjs --bootstrap HOST:PORT [--gib 3 | --lines N] [--size 10240] [--buffer-memory 33554432]
+//   (npm run bench runs it twice: 1,000,000 lines of 100 B, and 2 GiB of 10 KB lines)
 //
 // Prints a Markdown line and `RESULT {json}` last.
 import { spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
   options: {
     bootstrap: { type: 'string' },
     gib: { type: 'string', default: '3' },
+    lines: { type: 'string' }, // instead of --gib: this many lines
     size: { type: 'string', default: '10240' },
     'buffer-memory': { type: 'string', default: String(32 * 1024 * 1024) },
     'node-option': { type: 'string', multiple: true, default: [] },
@@ -30,7 +32,7 @@ const { values: flags } = parseArgs({
 if (!flags.bootstrap) throw new Error('--bootstrap HOST:PORT is required');
 const size = Number(flags.size);
 const totalBytes = Math.round(Number(flags.gib) * 1024 ** 3);
-const lines = Math.ceil(totalBytes / (size + 1));
+const lines = flags.lines !== undefined ? Number(flags.lines) : Math.ceil(totalBytes / (size + 1));
 const bufferMemory = Number(flags['buffer-memory']);
 const topic = `flood-${Date.now().toString(36)}`;
 

@@ -11,7 +11,7 @@
 // Flags: --records N (env BENCH_RECORDS; the 10 KB workload uses N/100), --runs N (env
 // BENCH_RUNS), --clients id,... , --workloads id,... , --partitions P (3), --slow-records N
 // (per-record KafkaJS/@platformatic, default N/10), --latency-seconds S (15), --no-latency,
-// --no-profile, --no-encode, --bootstrap HOST:PORT, --keep-broker, --timeout-min M (20),
+// --no-profile, --no-encode, --no-flood, --bootstrap HOST:PORT, --keep-broker, --timeout-min M (20),
 // --out DIR (bench/results), --report-only (re-render DIR's latest.md/svg from its latest.json).
 // Workloads: 100B-none, 100B-lz4, 10KB-none, 100B-txn (each client at its own defaults) and
 // 100B-none-eq, 100B-lz4-eq, 10KB-none-eq (the same records, every client with batch.size=65536
@@ -45,6 +45,7 @@ const { values: flags } = parseArgs({
     'no-latency': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
     'no-encode': { type: 'boolean', default: false },
+    'no-flood': { type: 'boolean', default: false },
     bootstrap: { type: 'string' },
     'keep-broker': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
@@ -308,6 +309,10 @@ async function main() {
     }
 
     if (!flags['no-profile'] && clients.some((c) => c.family === 'kafka-wire')) results.profile = await profile(ctx, tmp);
+    if (!flags['no-flood']) {
+      results.flood = runFlood(ctx);
+      writeOutputs(results);
+    }
   } finally {
     await topics.close().catch(() => {});
     if (!flags['keep-broker']) await broker.stop();
@@ -342,9 +347,39 @@ async function profile(ctx, tmp) {
   return { workload: w.label, records: w.records, file: path.relative(REPO_ROOT, file), ...s };
 }
 
+/**
+ * Memory under a flood (issue #15 target 4): `kafka-wire produce` fed stdin as fast as a pipe
+ * takes it (bench/flood-stdin.mjs), once with 1,000,000 lines of 100 B and once with a
+ * multi-GB stream of 10 KB lines; peak RSS against buffer.memory + 64 MiB.
+ */
+function runFlood(ctx) {
+  const runs = [
+    { size: 100, args: ['--lines', String(quick ? 200_000 : 1_000_000)] },
+    { size: 10240, args: ['--gib', quick ? '0.2' : '2'] },
+  ];
+  const out = [];
+  for (const f of runs) {
+    log(`flood: kafka-wire produce, ${f.args.join(' ')} of ${f.size} B lines`);
+    const r = spawnSync(process.execPath, [path.join(BENCH_DIR, 'flood-stdin.mjs'), '--bootstrap', ctx.bootstrap, '--size', String(f.size), ...f.args], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: timeoutMs,
+    });
+    const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
+    if (r.status !== 0 || !line) {
+      log(`flood-stdin.mjs failed (exit ${r.status})`);
+      out.push({ recordBytes: f.size, error: `exit ${r.status}` });
+      continue;
+    }
+    out.push(JSON.parse(line.slice(7)));
+  }
+  return out;
+}
+
 function runEncode() {
   log('encode-only benchmark (bench/encode.mjs)');
-  const r = spawnSync(process.execPath, [path.join(BENCH_DIR, 'encode.mjs'), ...(quick ? ['--quick'] : [])], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(BENCH_DIR, 'encode.mjs'), ...(quick ? ['--quick'] : []), '--out', flags.out], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {
     log(`encode.mjs failed (exit ${r.status})`);
     return undefined;
