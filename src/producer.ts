@@ -447,7 +447,8 @@ export class Producer {
     const value = this.valueSerializer ? asData('value', this.valueSerializer(record.value, topic, headers), topic) : asData('value', record.value, topic);
     const now = this.clock.now();
     // CreateTime is wall-clock time; deadlines use the monotonic now().
-    const timestamp = normalizeTimestamp(record.timestamp, topic, this.clock.wallClockMs?.() ?? now);
+    const given = record.timestamp;
+    const timestamp = given === undefined || given === null ? this.wallClockAt(now) : normalizeTimestamp(given, topic);
     const explicit = record.partition;
     if (explicit !== undefined && explicit !== null && (!Number.isInteger(explicit) || explicit < 0)) {
       throw new KafkaWireError('INVALID_PARTITION', `Invalid partition ${String(explicit)} given with a record for topic ${topic}`);
@@ -535,6 +536,12 @@ export class Producer {
   private afterAppend(result: AppendResult, now: number): void {
     if (result.batchIsFull || result.newBatchCreated) this.sender.wakeup();
     this.metricsRegistry.recordSize.record(result.appendedBytes, now);
+  }
+
+  /** CreateTime of a record sent at monotonic `now`: the wall clock (Clock.wallClockAt where the clock has it). */
+  private wallClockAt(now: number): number {
+    const clock = this.clock;
+    return Math.floor(clock.wallClockAt !== undefined ? clock.wallClockAt(now) : (clock.wallClockMs?.() ?? now));
   }
 
   /** UTF-8 of `s` into the reused key scratch buffer; returns its length. */
@@ -922,8 +929,7 @@ function normalizeHeaders(headers: Headers | undefined, topic: string): Array<[s
   return out;
 }
 
-function normalizeTimestamp(ts: number | bigint | Date | undefined | null, topic: string, now: number): number {
-  if (ts === undefined || ts === null) return Math.floor(now);
+function normalizeTimestamp(ts: number | bigint | Date, topic: string): number {
   const n = ts instanceof Date ? ts.getTime() : typeof ts === 'bigint' ? Number(ts) : ts;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new KafkaWireError('INVALID_TIMESTAMP', `Invalid timestamp ${String(ts)} for a record for topic ${topic}: it should be a non-negative integer of ms since the epoch`);

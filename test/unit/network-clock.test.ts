@@ -4,7 +4,7 @@
  * timer overflow (a delay above 2^31-1 ms fires after 1 ms, as Node's setTimeout does).
  */
 import { describe, expect, test } from 'vitest';
-import { createClock, MAX_TIMER_DELAY_MS, type Clock, type TimerHost } from '../../src/common/clock.js';
+import { createClock, MAX_TIMER_DELAY_MS, WALL_CLOCK_RESYNC_MS, type Clock, type TimerHost } from '../../src/common/clock.js';
 import { BrokerConnection } from '../../src/network/connection.js';
 import type { Socketish } from '../../src/network/transport.js';
 
@@ -95,6 +95,55 @@ describe('Clock timers', () => {
     host.mono += 10;
     expect(clock.now()).toBe(1_700_000_000_010);
     expect(clock.wallClockMs!()).toBe(1_700_000_000_000 - 3_600_000);
+  });
+});
+
+describe('Clock.wallClockAt (record timestamps without a wall-clock read per send)', () => {
+  test('follows the wall clock: re-read once the monotonic clock moved more than WALL_CLOCK_RESYNC_MS, and on a value from before the last read', () => {
+    const host = new OverflowingHost();
+    let reads = 0;
+    const wallClockMs = host.wallClockMs.bind(host);
+    host.wallClockMs = () => {
+      reads++;
+      return wallClockMs();
+    };
+    const clock = createClock(host);
+    reads = 0;
+    host.mono += 0.25;
+    host.wall += 0.25;
+    const t0 = clock.now();
+    expect(clock.wallClockAt!(t0)).toBe(Math.floor(host.wall));
+    expect(reads).toBe(1);
+    // Within WALL_CLOCK_RESYNC_MS: derived from the monotonic clock, no read; whole ms.
+    host.mono += 0.5;
+    host.wall += 0.5;
+    expect(clock.wallClockAt!(clock.now())).toBe(Math.floor(host.wall));
+    expect(reads).toBe(1);
+    // The wall clock steps back an hour: seen by the first call more than 1 ms later.
+    host.wall -= 3_600_000;
+    host.mono += WALL_CLOCK_RESYNC_MS / 2;
+    host.wall += WALL_CLOCK_RESYNC_MS / 2;
+    expect(clock.wallClockAt!(clock.now())).toBe(Math.floor(host.wall + 3_600_000));
+    host.mono += WALL_CLOCK_RESYNC_MS;
+    host.wall += WALL_CLOCK_RESYNC_MS;
+    expect(clock.wallClockAt!(clock.now())).toBe(Math.floor(host.wall));
+    expect(reads).toBe(2);
+    // A monotonic value from before the last read (a caller holding an older now()) re-reads.
+    clock.wallClockAt!(t0);
+    expect(reads).toBe(3);
+  });
+
+  // 1 ms from flooring (Date.now() is floored when read; the derived value is floored again),
+  // 1 more when the host adjusts its wall clock between two reads (seen on this VM).
+  test('against the real clocks: never above Date.now(), at most 2 ms below it', () => {
+    const clock = createClock({ monotonicMs: () => performance.now(), wallClockMs: () => Date.now(), setTimeout, clearTimeout: (h) => clearTimeout(h as never) });
+    for (let i = 0; i < 20_000; i++) {
+      const before = Date.now();
+      const derived = clock.wallClockAt!(clock.now());
+      const after = Date.now();
+      expect(derived).toBeGreaterThanOrEqual(before - 2);
+      expect(derived).toBeLessThanOrEqual(after);
+    }
   });
 });
 
