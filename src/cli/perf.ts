@@ -185,14 +185,17 @@ export function perfConfig(args: ParsedArgs, out: (l: string) => void = () => {}
 }
 
 const ASCII_DIGITS = new TextEncoder();
+/** Up to this --record-key-range, range keys are encoded once and reused. */
+const RANGE_KEY_CACHE = 1 << 16;
 
 /**
  * The records ProducerPerformance.start() sends, in its order of random draws: per record the
  * payload (generateRandomPayload: a payload-file entry at random, or `recordSize` fresh random
- * A-Z bytes, or the record number), then the key (generateKey). Each call returns a new array.
+ * A-Z bytes, or the record number), then the key (generateKey). A payload is a new array per call; a range key is shared by the records with that key.
  */
 export class PerfRecordSource {
   readonly #random: SplittableRandom;
+  readonly #rangeKeys: Uint8Array[] = [];
   constructor(private readonly c: Pick<PerfConfig, 'recordSize' | 'payloads' | 'payloadMonotonic' | 'keyDistribution' | 'recordKeyRange' | 'randomSeed'>) {
     this.#random = new SplittableRandom(c.randomSeed);
   }
@@ -201,8 +204,10 @@ export class PerfRecordSource {
     const { payloads, recordSize } = this.c;
     if (payloads.length > 0) return payloads[this.#random.nextIntBounded(payloads.length)]!;
     if (recordSize !== null) {
-      const p = new Uint8Array(recordSize);
-      for (let j = 0; j < recordSize; j++) p[j] = this.#random.nextIntBounded(26) + 65;
+      // From Node's Buffer pool below 4 KiB: a fresh array per record (a waiting send holds its
+      // record) without a backing-store allocation each (Java refills one array instead).
+      const p = Buffer.allocUnsafe(recordSize);
+      this.#random.fillBounded(p, 26, 65);
       return p;
     }
     if (this.c.payloadMonotonic) return ASCII_DIGITS.encode(String(i));
@@ -211,7 +216,12 @@ export class PerfRecordSource {
 
   key(i: number): Uint8Array | null {
     const range = this.c.recordKeyRange;
-    if (this.c.keyDistribution === 'RANGE') return ASCII_DIGITS.encode(String(i % range!));
+    if (this.c.keyDistribution === 'RANGE') {
+      // The same few keys again and again: encoded once each (keys are never written to).
+      const k = i % range!;
+      if (range! > RANGE_KEY_CACHE) return ASCII_DIGITS.encode(String(k));
+      return (this.#rangeKeys[k] ??= ASCII_DIGITS.encode(String(k)));
+    }
     if (this.c.keyDistribution === 'RANDOM') return ASCII_DIGITS.encode(String(this.#random.nextIntBounded(range!)));
     return null;
   }

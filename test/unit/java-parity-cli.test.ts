@@ -147,6 +147,22 @@ describe('kafka-wire perf: ProducerPerformance of Kafka 4.4.0', () => {
     },
   );
 
+  test('SplittableRandom.fillBounded (WebAssembly) draws what nextIntBounded draws, and leaves the same state', () => {
+    for (const seed of [0, 42, -1, 2n ** 63n, 0x9e3779b97f4a7c15n]) {
+      for (const [bound, base] of [[26, 65], [3, 0], [1000, 0], [2 ** 30 + 1, 0], [2 ** 31 - 1, 0], [16, 0], [1, 7], [255, 1]] as const) {
+        for (const length of [0, 15, 16, 100, 70_000]) {
+          const a = new SplittableRandom(seed);
+          const b = new SplittableRandom(seed);
+          const filled = new Uint8Array(length);
+          a.fillBounded(filled, bound, base);
+          const drawn = Uint8Array.from({ length }, () => b.nextIntBounded(bound) + base);
+          expect(Buffer.from(filled).equals(Buffer.from(drawn)), `seed ${seed} bound ${bound} length ${length}`).toBe(true);
+          expect(a.nextInt()).toBe(b.nextInt());
+        }
+      }
+    }
+  });
+
   test('SplittableRandom: power-of-two bounds and the rejection loop', () => {
     const a = new SplittableRandom(0);
     const b = new SplittableRandom(0n);
