@@ -333,13 +333,16 @@ async function profile(ctx, tmp) {
   fs.mkdirSync(rawDir, { recursive: true });
   const name = `kafka-wire-${Date.now()}.cpuprofile`;
   const topic = await ctx.topics.create('profile', partitions);
-  const spec = c.start({ bootstrap: ctx.bootstrap, topic, records: w.records, size: w.size, keys, compression: w.compression, rate: 0 });
+  // The drivers read their values from a file (bench/lib/values.mjs), as in the throughput runs.
+  const values = await writeValuesFile(path.join(tmp, `profile-${w.records}.values`), w.size, w.records);
+  const spec = c.start({ bootstrap: ctx.bootstrap, topic, records: w.records, size: w.size, keys, compression: w.compression, rate: 0, values });
   spec.args.unshift('--cpu-prof', `--cpu-prof-dir=${rawDir}`, `--cpu-prof-name=${name}`);
   log(`profiling kafka-wire (${fmt(w.records)} records) -> ${path.relative(REPO_ROOT, path.join(rawDir, name))}`);
   const res = await measure(spec.cmd, spec.args, { env: spec.env, cwd: REPO_ROOT, timeoutMs });
   await ctx.topics.delete(topic);
   const file = path.join(rawDir, name);
-  if (!fs.existsSync(file)) {
+  // A driver that failed early still writes a profile (of its start-up): report none then.
+  if (res.code !== 0 || !fs.existsSync(file)) {
     log(`profile failed (exit ${res.code}): ${tailText(res.stderr, 5)}`);
     return undefined;
   }
