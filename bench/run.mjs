@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureKcat } from '../tools/broker/index.mjs';
 import { Topics, ensureBroker, kafkaVersionFromClasspath } from './lib/broker.mjs';
 import { BENCH_DIR, CLIENTS, REPO_ROOT, VENV_PYTHON, WORKLOADS, tailText } from './lib/clients.mjs';
 import { summarizeCpuProfile } from './lib/cpuprofile.mjs';
@@ -100,9 +101,12 @@ function ensureVenv() {
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const wanted = flags.clients ? new Set(flags.clients.split(',')) : null;
 const skipped = [];
+// kcat (librdkafka) is what the equal-settings targets are measured against: on a fresh machine
+// it is installed with apt-get when running as root, as the test setup installs librdkafka-dev.
+const kcatMissing = wanted && !wanted.has('kcat') ? null : await ensureKcat({ log });
 const clients = CLIENTS.filter((c) => {
   if (wanted && !wanted.has(c.id)) return false;
-  if (c.id === 'kcat' && !have('kcat')) return skipped.push('kcat: not installed (apt-get install kcat)'), false;
+  if (c.id === 'kcat' && kcatMissing !== null) return skipped.push(`kcat: ${kcatMissing}`), false;
   if (c.id === 'java' && !have('java')) return skipped.push('java: not installed'), false;
   if (c.id === 'confluent-kafka' && !ensureVenv()) return skipped.push('confluent-kafka: pip install failed'), false;
   return true;

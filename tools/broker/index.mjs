@@ -6,4 +6,4 @@ export { kafkaVersions, kafkaClasspath, kafkaPrepare, javaTool, javaService, kaf
 export { secureUp, secureDown, secureRelease, secureStatus, secureDir } from './secure.mjs';
 export { mockUp, mockDown, mockRelease, mockStatus, buildMock, prepareMock } from './mock.mjs';
 export { kfakeUp, kfakeDown, kfakeRelease, kfakeStatus, buildKfake, prepareKfake } from './kfake.mjs';
-export { ensureBun, ensureLibrdkafkaDev, userCacheDir } from './system-deps.mjs';
+export { ensureBun, ensureKcat, ensureLibrdkafkaDev, userCacheDir } from './system-deps.mjs';

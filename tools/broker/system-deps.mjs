@@ -9,8 +9,9 @@
 //    npm `deno` and `workerd` packages depend on per platform (@deno/<os>-<arch>[-glibc],
 //    @cloudflare/workerd-<os>-<arch>), into ~/.cache/kafka-wire/deno|workerd/<version>.
 //
-// kcat is not installed: it stays optional (tests read back through Kafka's Java consumer when
-// it is absent).
+// kcat is not installed by the tests: it stays optional (they read back through Kafka's Java
+// consumer when it is absent); `npm run bench` installs it the same way as librdkafka-dev
+// (ensureKcat), since its comparison with librdkafka needs it.
 //
 // Knobs: KAFKA_WIRE_NO_INSTALL=1 never runs apt-get (behaves as without root);
 // KAFKA_WIRE_RDKAFKA_HEADER overrides the header path checked (a missing path simulates a machine
@@ -75,53 +76,69 @@ function aptHasCandidate(pkg) {
 }
 
 /**
- * Make sure librdkafka-dev is installed. Resolves null when it is (or has just been installed),
- * or a reason string when it is not and cannot be installed here (not root, no apt-get,
- * KAFKA_WIRE_NO_INSTALL=1, or apt-get failed). Never throws.
+ * Makes sure the Debian package `pkg` is installed: resolves null when `present()` says it is
+ * (already, or after apt-get installed it), or a reason string when it is not and cannot be
+ * installed here (not root, no apt-get, KAFKA_WIRE_NO_INSTALL=1, or apt-get failed). `missing`
+ * says what is missing and what needs it. Never throws.
  */
-export async function ensureLibrdkafkaDev({ log = () => {} } = {}) {
-  const header = rdkafkaMockHeader();
-  if (fs.existsSync(header)) return null;
-  const missing = `${LIBRDKAFKA_PACKAGE} is not installed (no ${header}); librdkafka's mock cluster is built from it`;
+async function ensureAptPackage({ pkg, present, missing, log = () => {} }) {
+  if (present()) return null;
+  const command = `apt-get install -y --no-install-recommends ${pkg}`;
   if (process.env.KAFKA_WIRE_NO_INSTALL === '1') {
-    return `${missing}. KAFKA_WIRE_NO_INSTALL=1, so not installing it; install it with: sudo ${APT_INSTALL_COMMAND}`;
+    return `${missing}. KAFKA_WIRE_NO_INSTALL=1, so not installing it; install it with: sudo ${command}`;
   }
   if (!have('apt-get')) {
-    return `${missing}, and this machine has no apt-get: install librdkafka's development package (headers with rdkafka_mock.h) with your package manager`;
+    return `${missing}, and this machine has no apt-get: install ${pkg} with your package manager`;
   }
   if (!isRoot()) {
-    return `${missing}, and the test setup installs it only when running as root: run \`sudo ${APT_INSTALL_COMMAND}\` once (or run the tests as root)`;
+    return `${missing}, and it is installed by itself only when running as root: run \`sudo ${command}\` once (or run as root)`;
   }
-  // One installer at a time per machine (parallel test runs); apt's own lock is waited for too.
+  // One installer at a time per machine (parallel runs); apt's own lock is waited for too.
   const lock = path.join(os.tmpdir(), 'kafka-wire-apt.lock');
   return withLock(
     lock,
     async () => {
-      if (fs.existsSync(header)) return null; // another run installed it meanwhile
+      if (present()) return null; // another run installed it meanwhile
       const t0 = Date.now();
       const env = { DEBIAN_FRONTEND: 'noninteractive' };
       const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
-      if (!aptHasCandidate(LIBRDKAFKA_PACKAGE)) {
+      if (!aptHasCandidate(pkg)) {
         log(`${missing}; apt has no package lists for it yet: running apt-get update`);
         const up = await runLogged('apt-get', [...lockWait, '-qq', 'update'], log, env);
         if (up.code !== 0) return `${missing}; \`apt-get update\` failed (exit ${up.code}), so it could not be installed: ${up.out.slice(-3).join(' / ')}`;
       }
-      log(`${missing}; installing it (running as root): DEBIAN_FRONTEND=noninteractive ${APT_INSTALL_COMMAND}`);
-      let res = await runLogged('apt-get', [...lockWait, '-qq', 'install', '-y', '--no-install-recommends', LIBRDKAFKA_PACKAGE], log, env);
+      log(`${missing}; installing it (running as root): DEBIAN_FRONTEND=noninteractive ${command}`);
+      let res = await runLogged('apt-get', [...lockWait, '-qq', 'install', '-y', '--no-install-recommends', pkg], log, env);
       if (res.code !== 0) {
         // Stale package lists (404 on a superseded .deb): refresh once and retry.
         log(`apt-get install failed (exit ${res.code}); running apt-get update and trying again`);
         await runLogged('apt-get', [...lockWait, '-qq', 'update'], log, env);
-        res = await runLogged('apt-get', [...lockWait, '-qq', 'install', '-y', '--no-install-recommends', LIBRDKAFKA_PACKAGE], log, env);
+        res = await runLogged('apt-get', [...lockWait, '-qq', 'install', '-y', '--no-install-recommends', pkg], log, env);
       }
-      if (res.code !== 0 || !fs.existsSync(header)) {
-        return `${missing}; \`${APT_INSTALL_COMMAND}\` failed (exit ${res.code}): ${res.out.slice(-3).join(' / ')}`;
+      if (res.code !== 0 || !present()) {
+        return `${missing}; \`${command}\` failed (exit ${res.code}): ${res.out.slice(-3).join(' / ')}`;
       }
-      log(`installed ${LIBRDKAFKA_PACKAGE} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      log(`installed ${pkg} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return null;
     },
     { timeoutMs: 600_000 },
   );
+}
+
+/** librdkafka-dev, which the mock cluster is built from (see ensureAptPackage for the result). */
+export function ensureLibrdkafkaDev({ log = () => {} } = {}) {
+  const header = rdkafkaMockHeader();
+  return ensureAptPackage({
+    pkg: LIBRDKAFKA_PACKAGE,
+    present: () => fs.existsSync(header),
+    missing: `${LIBRDKAFKA_PACKAGE} is not installed (no ${header}); librdkafka's mock cluster is built from it`,
+    log,
+  });
+}
+
+/** kcat, for `npm run bench` (librdkafka's command-line producer; the tests do not need it). */
+export function ensureKcat({ log = () => {} } = {}) {
+  return ensureAptPackage({ pkg: 'kcat', present: () => have('kcat'), missing: 'kcat is not installed; npm run bench compares kafka-wire with librdkafka through it', log });
 }
 
 export const BUN_VERSION = '1.4.5';
