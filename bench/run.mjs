@@ -337,8 +337,9 @@ async function profile(ctx, tmp) {
   fs.mkdirSync(rawDir, { recursive: true });
   const name = `kafka-wire-${Date.now()}.cpuprofile`;
   const topic = await ctx.topics.create('profile', partitions);
-  // The drivers read their values from a file (bench/lib/values.mjs), as in the throughput runs.
-  const values = await writeValuesFile(path.join(tmp, `profile-${w.records}.values`), w.size, w.records);
+  // The drivers read their values from a file (bench/lib/values.mjs), as in the throughput runs:
+  // 100B-none's when that workload ran (its first records are these), else one of its own.
+  const values = ctx.valuesFiles.get('100B-none') ?? (await writeValuesFile(path.join(tmp, `profile-${w.records}.values`), w.size, w.records));
   const spec = c.start({ bootstrap: ctx.bootstrap, topic, records: w.records, size: w.size, keys, compression: w.compression, rate: 0, values });
   spec.args.unshift('--cpu-prof', `--cpu-prof-dir=${rawDir}`, `--cpu-prof-name=${name}`);
   log(`profiling kafka-wire (${fmt(w.records)} records) -> ${path.relative(REPO_ROOT, path.join(rawDir, name))}`);
