@@ -41,6 +41,28 @@ describe('1. NOT_LEADER_OR_FOLLOWER after the broker appended', () => {
     expect(cluster.batches('t').map((b) => `${b.producerEpoch}/${b.baseSequence}`)).toEqual(['0/0', '0/1', '0/2']);
   });
 
+  test('the same through send() promises: b1 rejects with NOT_LEADER_OR_FOLLOWER (settled once, through its promise slot), b2 resolves with offset 2, one copy of each', async () => {
+    const { clock, cluster, producer } = harness({ config: { 'linger.ms': 0, retries: 1, 'retry.backoff.ms': 100 }, topics: { t: 1 } });
+    const b0 = watch(producer.send({ topic: 't', value: 'b0' }));
+    await advanceUntil(clock, () => b0.settled);
+    cluster.delayNext(ApiKey.Produce, 10, { count: 2 });
+    cluster.failProduce('t', 0, 'NOT_LEADER_OR_FOLLOWER', { append: true, count: 3 });
+    let b1Settlements = 0;
+    const b1Promise = producer.send({ topic: 't', value: 'b1' });
+    b1Promise.then(() => b1Settlements++, () => b1Settlements++);
+    const b1 = watch(b1Promise);
+    await settle();
+    const b2 = watch(producer.send({ topic: 't', value: 'b2' }));
+    await advanceUntil(clock, () => b1.settled && b2.settled);
+    await advance(clock, 5000);
+    expect(b1Settlements).toBe(1);
+    expect((b1.error as { code?: string }).code).toBe('NOT_LEADER_OR_FOLLOWER');
+    expect(b0.value!.offset).toBe(0n);
+    expect(b2.error).toBeUndefined();
+    expect(b2.value!.offset).toBe(2n);
+    expect(auditLog(['b0', 'b1', 'b2'], cluster.values('t'))).toEqual({ lost: [], duplicated: [], reordered: 0 });
+  });
+
   test('expired during retry backoff while a later written batch waits for its retry: no second copy of it', async () => {
     const { clock, cluster, producer } = harness({
       config: { 'linger.ms': 0, 'retry.backoff.ms': 2000, 'retry.backoff.max.ms': 2000, 'delivery.timeout.ms': 3500, 'request.timeout.ms': 2000 },
